@@ -1,0 +1,41 @@
+"""Visits: stored once when the snippet reports them, updated as their lease changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from callscope.adapters import rows
+from callscope.adapters.tables import visits
+from callscope.domain.visits import Visit
+
+
+class VisitRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, visit: Visit) -> None:
+        self._conn.execute(insert(visits).values(**rows.visit_columns(visit)))
+
+    def get(self, visit_id: str) -> Visit | None:
+        found = self._conn.execute(select(visits).where(visits.c.id == visit_id)).mappings().first()
+        return rows.visit(found) if found else None
+
+    def save(self, visit: Visit) -> None:
+        values = rows.visit_columns(visit)
+        self._conn.execute(update(visits).where(visits.c.id == visit.id).values(**values))
+
+    def count(self, site_id: int, start: datetime, end: datetime) -> int:
+        query = select(func.count()).where(
+            visits.c.site_id == site_id, visits.c.started_at >= start, visits.c.started_at < end
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def spans(self, site_id: int) -> list[tuple[datetime, datetime]]:
+        """(start, last seen) of every visit of the site, for sizing its pool."""
+        query = select(visits.c.started_at, visits.c.last_seen_at).where(
+            visits.c.site_id == site_id
+        )
+        return [(r.started_at, r.last_seen_at or r.started_at) for r in self._conn.execute(query)]

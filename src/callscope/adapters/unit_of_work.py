@@ -1,0 +1,68 @@
+"""A unit of work: one transaction and the repositories that work inside it.
+
+Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from callscope.adapters.database import WRITE
+from callscope.adapters.repositories.accounts import AccountRepository
+from callscope.adapters.repositories.calls import CallRepository
+from callscope.adapters.repositories.leasing import LeaseRepository
+from callscope.adapters.repositories.reports import ReportRepository
+from callscope.adapters.repositories.sites import NumberRepository, SiteRepository
+from callscope.adapters.repositories.visits import VisitRepository
+
+
+class UnitOfWork:
+    accounts: AccountRepository
+    sites: SiteRepository
+    numbers: NumberRepository
+    leases: LeaseRepository
+    visits: VisitRepository
+    calls: CallRepository
+    reports: ReportRepository
+
+    def __init__(self, engine: Engine, write: bool = True) -> None:
+        self._engine = engine
+        self._write = write
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        conn = self._engine.connect().execution_options(**{WRITE: self._write})
+        conn.begin()
+        self._conn = conn
+        self.accounts = AccountRepository(conn)
+        self.sites = SiteRepository(conn)
+        self.numbers = NumberRepository(conn)
+        self.leases = LeaseRepository(conn)
+        self.visits = VisitRepository(conn)
+        self.calls = CallRepository(conn)
+        self.reports = ReportRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                self._conn.rollback()
+        finally:
+            self._conn.close()
+            self._conn = None
+
+    def commit(self) -> None:
+        assert self._conn is not None
+        self._conn.commit()
+
+    def rollback(self) -> None:
+        assert self._conn is not None
+        self._conn.rollback()

@@ -1,0 +1,48 @@
+"""`create_app(settings)`: the whole HTTP application, built on demand, nothing at import time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from callscope.adapters.storage import Storage
+from callscope.entrypoints.http import admin, errors, reports, telephony, visits, web
+from callscope.entrypoints.http.cors import PublicCors
+from callscope.logs import log_event
+from callscope.settings import Settings
+
+
+def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
+    app = FastAPI(
+        title="callscope",
+        version="0.1.0",
+        description="Self-hostable call tracking: which channel, campaign and keyword made "
+        "the phone ring.",
+    )
+    app.state.settings = settings
+    app.state.storage = storage or Storage.connect(settings.database_url)
+    app.state.demo_site_key = settings.demo_site_key
+    errors.install(app)
+    for module in (visits, telephony, admin, reports, web):
+        app.include_router(module.router)
+    app.add_middleware(PublicCors, paths=("/v1/visits",))
+    app.middleware("http")(_request_log)
+    return app
+
+
+async def _request_log(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    # The path only: query strings carry phone numbers (route?dialed_number=...).
+    started = time.perf_counter()
+    response = await call_next(request)
+    log_event(
+        "http",
+        method=request.method,
+        path=request.url.path,
+        status=response.status_code,
+        ms=round(1000 * (time.perf_counter() - started), 1),
+    )
+    return response

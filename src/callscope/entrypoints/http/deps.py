@@ -1,0 +1,67 @@
+"""Dependencies every route shares: settings, storage, the clock, and who is asking."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from callscope.adapters.storage import Storage
+from callscope.domain.errors import Unauthorized
+from callscope.services.accounts import Principal, authenticate
+from callscope.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+def get_now() -> datetime:
+    return datetime.now(UTC)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_principal(
+    storage: StorageDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthorized("send Authorization: Bearer API_KEY")
+    return authenticate(storage, token.strip())
+
+
+def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    principal.require_admin()
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+AdminDep = Annotated[Principal, Depends(get_admin)]
+
+
+def check_telephony_secret(
+    settings: SettingsDep,
+    x_callscope_secret: Annotated[str | None, Header()] = None,
+) -> None:
+    """Telephony endpoints take a shared secret header, compared in constant time."""
+    expected = settings.telephony_secret
+    if expected is None:
+        return
+    given = (x_callscope_secret or "").encode()
+    if not hmac.compare_digest(given, expected.encode()):
+        raise Unauthorized("missing or wrong X-Callscope-Secret")
+
+
+TelephonyDep = Depends(check_telephony_secret)

@@ -1,0 +1,61 @@
+"""Typed settings read from `CALLSCOPE_*` environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the server and the CLI; each field's description is its help text."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLSCOPE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///callscope.db",
+        description="SQLAlchemy URL. A SQLite file by default; "
+        "postgresql+psycopg://user@host/db selects PostgreSQL.",
+    )
+    lease_seconds: int = Field(
+        900,
+        ge=30,
+        description="How long a pool number stays bound to a visit after its last heartbeat.",
+    )
+    default_region: str = Field(
+        "US",
+        min_length=2,
+        max_length=2,
+        description="ISO country used to read phone numbers written without a leading +.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The base URL telephony platforms and browsers reach callscope at; Twilio "
+        "signatures are checked against it.",
+    )
+    telephony_secret: str | None = Field(
+        None,
+        description="Shared secret telephony platforms send in the X-Callscope-Secret "
+        "header on route and call events. Unset: those endpoints are open (development only).",
+    )
+    twilio_auth_token: str | None = Field(
+        None,
+        description="Twilio auth token used to check X-Twilio-Signature when the account "
+        "has none of its own.",
+    )
+    env: str = Field(
+        "dev",
+        pattern="^(dev|production)$",
+        description="dev or production. Production refuses to run without a telephony secret.",
+    )
+    demo_site_key: str | None = Field(
+        None,
+        description="Site key whose snippet the demo landing page at / shows "
+        "(set by `callscope demo`).",
+    )
+    log_level: str = Field("INFO", description="Python logging level of the server.")
+
+    @model_validator(mode="after")
+    def _refuse_open_telephony_in_production(self) -> Settings:
+        if self.env == "production" and not self.telephony_secret:
+            raise ValueError("CALLSCOPE_TELEPHONY_SECRET must be set when CALLSCOPE_ENV=production")
+        return self

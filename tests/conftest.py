@@ -1,0 +1,165 @@
+"""Shared fixtures: storage on SQLite and PostgreSQL, an in-process app, and a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from callscope.adapters.database import make_engine
+from callscope.adapters.storage import Storage
+from callscope.adapters.tables import metadata
+from callscope.entrypoints.http.app import create_app
+from callscope.services.accounts import create_account
+from callscope.settings import Settings
+
+PG_URL = os.environ.get("CALLSCOPE_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI") == "true"
+SECRET = "test-telephony-secret"
+
+
+def _postgres_storage() -> Storage:
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
+    engine = make_engine(PG_URL)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    return Storage(engine)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """The same storage tests run on an SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        store = Storage.connect(f"sqlite:///{tmp_path / 'callscope.db'}")
+    else:
+        store = _postgres_storage()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
+    store = Storage.connect(f"sqlite:///{tmp_path / 'callscope.db'}")
+    yield store
+    store.close()
+
+
+@dataclass(frozen=True)
+class Api:
+    """An in-process app with a fresh account's admin key."""
+
+    client: TestClient
+    storage: Storage
+    api_key: str
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    @property
+    def telephony(self) -> dict[str, str]:
+        return {"X-Callscope-Secret": SECRET}
+
+
+@pytest.fixture
+def api(storage: Storage) -> Iterator[Api]:
+    settings = Settings(database_url="sqlite://", telephony_secret=SECRET, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, storage=storage)
+    _, key = create_account(storage, "Test account", datetime.now(UTC))
+    with TestClient(app) as client:
+        yield Api(client, storage, key)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    api_key: str
+    telephony_secret: str
+    database_url: str
+    env: dict[str, str]
+
+
+def start_server(
+    env: dict[str, str], port: int, log: Path, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """`callscope serve` on loopback, its output in `log`; returns once /healthz answers."""
+    command = [sys.executable, "-m", "callscope", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not become healthy in 30 s")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSCOPE_")}
+    env.update(
+        CALLSCOPE_DATABASE_URL=database_url,
+        CALLSCOPE_TELEPHONY_SECRET=SECRET,
+        CALLSCOPE_LOG_LEVEL="WARNING",
+        **extra,
+    )
+    return env
+
+
+def create_key(env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "callscope", "account", "create", "Live test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The real server in a subprocess on a fresh SQLite file."""
+    database_url = f"sqlite:///{tmp_path / 'live.db'}"
+    port = free_port()
+    env = server_env(database_url, CALLSCOPE_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    key = create_key(env)
+    process = start_server(env, port, tmp_path / "server.log")
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", key, SECRET, database_url, env)
+    finally:
+        stop_server(process)

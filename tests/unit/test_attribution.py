@@ -1,0 +1,76 @@
+"""Attribution and its confidence, from the evidence storage gathers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from callscope.domain.attribution import Evidence, attribute
+from callscope.domain.calls import Attribution, AttributionMethod
+from callscope.domain.channel import Channel
+from callscope.domain.sites import NumberKind, TrackingNumber
+from callscope.domain.visits import Lease, Visit
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+GOOGLE = Channel("google", "cpc", term="boiler repair")
+POOL = TrackingNumber(1, 1, "+15550100201", NumberKind.POOL)
+EXT = TrackingNumber(2, 1, "+15550100300", NumberKind.EXTENSION)
+VISIT = Visit("v1", 1, T0, "https://a/", None, GOOGLE)
+LEASE = Lease(1, "v1", T0, T0 + timedelta(minutes=15))
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_static_number_is_its_channel_for_sure() -> None:
+    radio = TrackingNumber(3, 1, "+15550100101", NumberKind.STATIC, Channel("radio", "offline"))
+    assert attribute(radio, at(0), Evidence()) == Attribution(
+        AttributionMethod.STATIC, 1.0, Channel("radio", "offline")
+    )
+
+
+def test_a_call_during_the_lease_goes_to_the_holder() -> None:
+    found = attribute(POOL, at(5), Evidence(LEASE, VISIT))
+    assert (found.method, found.visit_id, found.channel, found.confidence) == (
+        AttributionMethod.POOL,
+        "v1",
+        GOOGLE,
+        0.95,
+    )
+
+
+def test_recent_reuse_of_the_number_lowers_confidence() -> None:
+    assert attribute(POOL, at(5), Evidence(LEASE, VISIT, recent_holders=2)).confidence == 0.686
+
+
+def test_a_late_caller_is_attributed_with_halving_confidence() -> None:
+    two_hours_after_end = at(15 + 120)
+    found = attribute(POOL, two_hours_after_end, Evidence(LEASE, VISIT))
+    assert (found.method, found.visit_id, found.confidence) == (AttributionMethod.POOL, "v1", 0.45)
+
+
+def test_far_too_late_falls_back_to_caller_history_then_none() -> None:
+    previous = Attribution(AttributionMethod.POOL, 0.9, GOOGLE, "v0")
+    a_day_later = at(15 + 24 * 60)
+    found = attribute(POOL, a_day_later, Evidence(LEASE, VISIT, previous=previous))
+    assert (found.method, found.visit_id, found.confidence) == (
+        AttributionMethod.CALLER_HISTORY,
+        "v0",
+        0.63,
+    )
+    assert attribute(POOL, a_day_later, Evidence(LEASE, VISIT)).method is AttributionMethod.NONE
+
+
+def test_an_extension_code_names_its_visit() -> None:
+    lease = Lease(2, "v1", T0, at(15), ext="4821")
+    found = attribute(EXT, at(3), Evidence(lease, VISIT))
+    assert (found.method, found.visit_id, found.confidence) == (
+        AttributionMethod.EXTENSION,
+        "v1",
+        0.98,
+    )
+
+
+def test_no_holder_and_no_history_is_unattributed_with_zero_confidence() -> None:
+    found = attribute(POOL, at(1), Evidence())
+    assert (found.method, found.confidence, found.visit_id) == (AttributionMethod.NONE, 0.0, None)
