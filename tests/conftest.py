@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from callscope.adapters.database import make_engine
+from callscope.adapters.database import load_table_modules, make_engine
 from callscope.adapters.storage import Storage
 from callscope.adapters.tables import metadata
 from callscope.entrypoints.http.app import create_app
@@ -33,10 +33,18 @@ def _postgres_storage() -> Storage:
         if IN_CI:
             pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
-    engine = make_engine(PG_URL)
+    reset_postgres(PG_URL)
+    return Storage.connect(PG_URL)
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every callscope table (and Alembic's version) so each test starts empty."""
+    engine = make_engine(url)
+    load_table_modules()
     metadata.drop_all(engine)
-    metadata.create_all(engine)
-    return Storage(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

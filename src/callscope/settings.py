@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="Site key whose snippet the demo landing page at / shows "
         "(set by `callscope demo`).",
     )
+    auto_migrate: bool = Field(
+        True,
+        description="Migrate an older database schema at start-up. False: refuse to start "
+        "until `callscope db upgrade` has run (for deployments that migrate as a separate step).",
+    )
     log_level: str = Field("INFO", description="Python logging level of the server.")
 
     @model_validator(mode="after")

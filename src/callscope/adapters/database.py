@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import StaticPool
-
-from callscope.adapters.tables import metadata
 
 WRITE = "callscope_write"
 
@@ -20,9 +20,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
-    metadata.create_all(engine)
+def load_table_modules() -> None:
+    """Import every `callscope.adapters.tables_*` module: a feature that stores something of
+    its own declares its tables there, on the shared `metadata`."""
+    import callscope.adapters as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("tables_"):
+            importlib.import_module(f"callscope.adapters.{module.name}")
 
 
 def is_sqlite(engine: Engine) -> bool:

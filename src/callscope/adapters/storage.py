@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from callscope.adapters.database import create_schema, make_engine
+from callscope.adapters.database import make_engine
+from callscope.adapters.schema import prepare
 from callscope.adapters.unit_of_work import UnitOfWork
 
 
@@ -13,10 +14,10 @@ class Storage:
         self.engine = engine
 
     @classmethod
-    def connect(cls, url: str, create: bool = True) -> Storage:
+    def connect(cls, url: str, auto_migrate: bool = True) -> Storage:
+        """Storage on `url`, its schema created or migrated (or refused, see `schema.prepare`)."""
         storage = cls(make_engine(url))
-        if create:
-            create_schema(storage.engine)
+        prepare(storage.engine, auto_migrate)
         return storage
 
     def write(self) -> UnitOfWork:

@@ -50,8 +50,11 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from callscope.adapters.storage import Storage
     from callscope.logs import configure
 
+    # Migrate (or refuse with a clear message) once, before any worker starts.
+    Storage.connect(settings.database_url, settings.auto_migrate).close()
     configure(settings.log_level)
     uvicorn.run(
         "callscope.entrypoints.http.factory:app",
@@ -92,11 +95,39 @@ def _account_create(args: argparse.Namespace, settings: Settings) -> int:
     from callscope.adapters.storage import Storage
     from callscope.services.accounts import create_account
 
-    storage = Storage.connect(settings.database_url)
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
     account, key = create_account(storage, args.name, datetime.now(UTC))
     print(f"account {account.id} created: {account.name}")
     print("API key (shown once, keep it safe):")
     print(key)
+    return 0
+
+
+def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = commands.add_parser("db", help="the database schema")
+    actions = db.add_subparsers(title="actions", metavar="ACTION")
+    actions.add_parser("upgrade", help="migrate the schema to this version").set_defaults(
+        run=_db_upgrade
+    )
+    actions.add_parser("current", help="print the schema revision").set_defaults(run=_db_current)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.database import make_engine
+    from callscope.adapters.schema import current_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"schema at revision {current_revision(engine)}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.database import make_engine
+    from callscope.adapters.schema import current_revision, head_revision
+
+    engine = make_engine(settings.database_url)
+    print(f"current: {current_revision(engine) or 'none'}  head: {head_revision(engine)}")
     return 0
 
 
@@ -125,6 +156,7 @@ def _kamailio(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS = (
     _add_serve,
+    _add_db,
     _add_demo,
     _add_account,
     add_replay,

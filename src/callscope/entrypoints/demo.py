@@ -24,7 +24,7 @@ EXTENSION = "+15550100300"
 
 
 def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = True) -> int:
-    storage = Storage.connect(settings.database_url)
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
     now = datetime.now(UTC)
     site_key, api_key = seed_demo(storage, now, days)
     print(f"demo site key: {site_key}")
