@@ -16,9 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from callscope.adapters.database import load_table_modules, make_engine
+from callscope.adapters.database import make_engine
 from callscope.adapters.storage import Storage
-from callscope.adapters.tables import metadata
 from callscope.entrypoints.http.app import create_app
 from callscope.services.accounts import create_account
 from callscope.settings import Settings
@@ -38,12 +37,10 @@ def _postgres_storage() -> Storage:
 
 
 def reset_postgres(url: str) -> None:
-    """Drop every callscope table (and Alembic's version) so each test starts empty."""
+    """An empty public schema, so each test starts from nothing (migrations included)."""
     engine = make_engine(url)
-    load_table_modules()
-    metadata.drop_all(engine)
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     engine.dispose()
 
 

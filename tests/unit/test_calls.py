@@ -66,6 +66,20 @@ def test_a_failure_keeps_its_code_and_reason() -> None:
     assert (call.failure_code, call.failure_reason) == ("486", "Busy Here")
 
 
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("487", CallStatus.MISSED),
+        ("no-answer", CallStatus.MISSED),
+        ("486", CallStatus.FAILED),
+        ("busy", CallStatus.FAILED),
+    ],
+)
+def test_unanswered_failure_codes_are_missed_calls(code: str, status: CallStatus) -> None:
+    call = new_call().with_event(event(EventKind.FAILED, 30, failure_code=code))
+    assert call.status is status
+
+
 def test_started_and_answered_only_is_answered_then_ringing_before() -> None:
     ringing = new_call().with_event(event(EventKind.STARTED, 0))
     assert ringing.status is CallStatus.RINGING

@@ -15,6 +15,7 @@ from callscope.adapters.repositories.calls import CallRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.reports import ReportRepository
 from callscope.adapters.repositories.sites import NumberRepository, SiteRepository
+from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
 
 
@@ -26,6 +27,7 @@ class UnitOfWork:
     visits: VisitRepository
     calls: CallRepository
     reports: ReportRepository
+    twilio: TwilioCredentialRepository
 
     def __init__(self, engine: Engine, write: bool = True) -> None:
         self._engine = engine
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.visits = VisitRepository(conn)
         self.calls = CallRepository(conn)
         self.reports = ReportRepository(conn)
+        self.twilio = TwilioCredentialRepository(conn)
         return self
 
     def __exit__(

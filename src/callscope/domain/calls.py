@@ -45,6 +45,11 @@ class Attribution:
 
 UNATTRIBUTED = Attribution(AttributionMethod.NONE, 0.0)
 
+# Failure codes that mean nobody picked up (rather than a line or routing fault): the caller
+# hung up while ringing (SIP 487, Twilio "canceled") or the agent did not answer in time
+# (SIP 408 / 480, Twilio "no-answer"). Busy (486, "busy") stays a failure.
+UNANSWERED_CODES = frozenset({"487", "408", "480", "no-answer", "canceled"})
+
 
 @dataclass(frozen=True)
 class CallEvent:
@@ -83,7 +88,8 @@ class Call:
     @property
     def status(self) -> CallStatus:
         if self.failure_code is not None and self.answered_at is None:
-            return CallStatus.FAILED
+            missed = self.failure_code.lower() in UNANSWERED_CODES
+            return CallStatus.MISSED if missed else CallStatus.FAILED
         if self.ended_at is not None:
             answered = self.answered_at is not None or (self.duration or 0) > 0
             return CallStatus.COMPLETED if answered else CallStatus.MISSED

@@ -133,11 +133,20 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
 
 def _add_kamailio(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kamailio = commands.add_parser("kamailio-config", help="print a kamailio.cfg for callscope")
-    kamailio.add_argument("--listen", required=True, help="HOST:PORT Kamailio listens on (UDP)")
+    kamailio.add_argument(
+        "--listen", required=True, help="HOST:PORT Kamailio listens on (UDP and TCP)"
+    )
     kamailio.add_argument("--gateway", required=True, help="HOST:PORT calls are forwarded to")
     kamailio.add_argument("--url", default=None, help="callscope base URL (CALLSCOPE_PUBLIC_URL)")
     kamailio.add_argument(
         "--fallback", default=None, help="agent number used when callscope does not answer"
+    )
+    kamailio.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="IP|CIDR",
+        help="accept calls only from these addresses (repeatable); default: from anywhere",
     )
     kamailio.set_defaults(run=_kamailio)
 
@@ -146,11 +155,15 @@ def _kamailio(args: argparse.Namespace, settings: Settings) -> int:
     from callscope.telephony.kamailio import render_config
 
     url = (args.url or settings.public_url).rstrip("/")
-    print(
-        render_config(
-            args.listen, args.gateway, url, settings.telephony_secret, fallback=args.fallback
-        )
+    config = render_config(
+        args.listen,
+        args.gateway,
+        url,
+        settings.telephony_secret,
+        fallback=args.fallback,
+        trusted_sources=args.trust,
     )
+    print(config)
     return 0
 
 

@@ -12,6 +12,7 @@ from callscope.entrypoints.http import admin, errors, reports, telephony, visits
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.logs import log_event
 from callscope.settings import Settings
+from callscope.telephony import twilio
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
@@ -25,7 +26,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = storage or Storage.connect(settings.database_url)
     app.state.demo_site_key = settings.demo_site_key
     errors.install(app)
-    for module in (visits, telephony, admin, reports, web):
+    for module in (visits, telephony, twilio, admin, reports, web):
         app.include_router(module.router)
     app.add_middleware(PublicCors, paths=("/v1/visits",))
     app.middleware("http")(_request_log)

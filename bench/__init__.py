@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each prints a table that the README quotes with its command."""

@@ -1,0 +1,242 @@
+"""Load `POST /v1/visits` and `GET /v1/route` with wrk at 32 connections, on SQLite and on
+PostgreSQL, beside a bare ASGI app in the same run; print requests/s, p50/p99 and the ratios.
+
+    python -m bench.http.run [--seconds 10] [--workers 2] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+CONNECTIONS = 32
+POOL = 2000
+SECRET = "bench-secret"
+DIALED = "+15552000007"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "CALLSCOPE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        results = [bare(args, Path(tmp))]
+        for label, url in (("sqlite", f"sqlite:///{tmp}/bench.db"), ("postgresql", args.postgres)):
+            results += callscope(args, label, url, Path(tmp))
+    print_table(results)
+
+
+def bare(args: argparse.Namespace, tmp: Path) -> Result:
+    port = 18080
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.http.hello:app",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with serving(command, dict(os.environ), port, "/", tmp / "bare.log"):
+        return wrk("bare ASGI hello", f"http://127.0.0.1:{port}/", args.seconds, tmp)
+
+
+def callscope(args: argparse.Namespace, label: str, url: str, tmp: Path) -> list[Result]:
+    port = 18081
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CALLSCOPE_")},
+        "CALLSCOPE_DATABASE_URL": url,
+        "CALLSCOPE_TELEPHONY_SECRET": SECRET,
+        "CALLSCOPE_LEASE_SECONDS": "30",
+        "CALLSCOPE_LOG_LEVEL": "WARNING",
+    }
+    if label == "postgresql":
+        reset(url)
+    key = subprocess.run(
+        [sys.executable, "-m", "callscope", "account", "create", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[-1]
+    command = [
+        sys.executable,
+        "-m",
+        "callscope",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
+    with serving(command, env, port, "/healthz", tmp / f"{label}.log"):
+        site_key = make_site(f"http://127.0.0.1:{port}", key)
+        body = json.dumps(
+            {
+                "site_key": site_key,
+                "landing_url": "https://a.example/?utm_source=google&utm_medium=cpc",
+            }
+        )
+        visits = wrk(
+            f"POST /v1/visits ({label})",
+            f"http://127.0.0.1:{port}/v1/visits",
+            args.seconds,
+            tmp,
+            post=body,
+        )
+        route = wrk(
+            f"GET /v1/route ({label})",
+            f"http://127.0.0.1:{port}/v1/route?dialed_number=%2B1555200000{7}",
+            args.seconds,
+            tmp,
+            headers={"X-Callscope-Secret": SECRET},
+        )
+    return [visits, route]
+
+
+def reset(url: str) -> None:
+    """Benchmark on an empty database: drops everything in its public schema."""
+    from callscope.adapters.database import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+
+
+def make_site(base: str, key: str) -> str:
+    admin = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, headers=admin, timeout=30) as client:
+        site = client.post("/v1/sites", json={"name": "bench", "forward_to": "+15550100199"})
+        site_id = site.json()["site_id"]
+        for i in range(POOL):
+            client.post(
+                f"/v1/sites/{site_id}/numbers",
+                json={"number": f"+1555{2000000 + i:07d}", "kind": "pool"},
+            )
+        client.post(
+            f"/v1/sites/{site_id}/numbers", json={"number": "+15550100300", "kind": "extension"}
+        )
+        return str(site.json()["site_key"])
+
+
+class serving:
+    """Start a server, wait until `health` answers, stop it on exit."""
+
+    def __init__(
+        self, command: list[str], env: dict[str, str], port: int, health: str, log: Path
+    ) -> None:
+        self.command, self.env, self.port, self.health, self.log = command, env, port, health, log
+
+    def __enter__(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}{self.health}", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def wrk(
+    name: str,
+    url: str,
+    seconds: int,
+    tmp: Path,
+    post: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    script = tmp / "request.lua"
+    lines = []
+    if post is not None:
+        lines += [
+            'wrk.method = "POST"',
+            f"wrk.body = {json.dumps(post)}",
+            'wrk.headers["Content-Type"] = "application/json"',
+        ]
+    for header, value in (headers or {}).items():
+        lines.append(f'wrk.headers["{header}"] = "{value}"')
+    script.write_text("\n".join(lines) + "\n")
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"{name}: errors under load\n{output}")
+    return Result(name, _rps(output), _percentile(output, "50%"), _percentile(output, "99%"))
+
+
+def _rps(output: str) -> float:
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert match, output
+    return float(match.group(1))
+
+
+def _percentile(output: str, label: str) -> float:
+    match = re.search(rf"^\s+{re.escape(label)}\s+([\d.]+)(us|ms|s)", output, re.MULTILINE)
+    assert match, output
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def print_table(results: list[Result]) -> None:
+    base = results[0]
+    print("| endpoint | requests/s | p50 ms | p99 ms | rps vs bare | p99 vs bare |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        print(
+            f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+            f"{r.rps / base.rps:.0%} | {r.p99_ms / base.p99_ms:.1f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
