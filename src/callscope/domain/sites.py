@@ -60,3 +60,13 @@ class TrackingNumber:
     def agent_number(self, site: Site) -> str:
         """Where calls to this number are forwarded: its own target, else the site's."""
         return self.forward_to or site.forward_to
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """What routing needs to know of a tracking number: whose it is and where calls go."""
+
+    number_id: int
+    site_id: int
+    kind: NumberKind
+    agent_number: str

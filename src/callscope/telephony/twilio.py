@@ -13,11 +13,12 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.domain.calls import EventKind
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind
-from callscope.entrypoints.http.deps import AdminDep, NowDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.deps import AdminDep, NowDep, RoutesDep, SettingsDep, StorageDep
 from callscope.logs import log_event
 from callscope.services.calls import record_call_event
 from callscope.services.recordings import attach_recording, get_call
@@ -41,11 +42,13 @@ def xml(body: str) -> Response:
 
 
 @router.post("/voice")
-def voice(form: TwilioForm, storage: StorageDep, settings: SettingsDep, now: NowDep) -> Response:
+def voice(
+    form: TwilioForm, storage: StorageDep, routes: RoutesDep, settings: SettingsDep, now: NowDep
+) -> Response:
     """An incoming call: reject an unknown number, ask for a code on an extension number,
     else forward to the agent with recording on."""
     call = TwilioCall.of(form, settings.default_region)
-    route = _route(storage, call, None, now)
+    route = _route(storage, routes, call, None, now)
     if route is None:
         return xml(twiml.reject())
     if route.number.kind is NumberKind.EXTENSION:
@@ -54,11 +57,13 @@ def voice(form: TwilioForm, storage: StorageDep, settings: SettingsDep, now: Now
 
 
 @router.post("/gather")
-def gather(form: TwilioForm, storage: StorageDep, settings: SettingsDep, now: NowDep) -> Response:
+def gather(
+    form: TwilioForm, storage: StorageDep, routes: RoutesDep, settings: SettingsDep, now: NowDep
+) -> Response:
     """The code typed on an extension number (or none, after the timeout): forward either way."""
     call = TwilioCall.of(form, settings.default_region)
     ext = typed_ext(form.get("Digits"))
-    route = _route(storage, call, ext, now)
+    route = _route(storage, routes, call, ext, now)
     if route is None:
         return xml(twiml.reject())
     return _forward(storage, settings, call, route.agent_number, ext, now)
@@ -106,11 +111,13 @@ def put_credentials(
     return {"account_sid": body.account_sid, "auth_token": "stored"}
 
 
-def _route(storage: Storage, call: TwilioCall, ext: str | None, now: datetime) -> Route | None:
+def _route(
+    storage: Storage, routes: RouteTable, call: TwilioCall, ext: str | None, now: datetime
+) -> Route | None:
     if call.dialed is None:
         return None
     try:
-        return route_call(storage, call.dialed, ext, call.caller, now)
+        return route_call(storage, call.dialed, ext, call.caller, now, routes)
     except NotFound:
         log_event("twilio_unknown_number", dialed=call.dialed)
         return None

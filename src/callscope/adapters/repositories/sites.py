@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
 from callscope.adapters.tables import sites, tracking_numbers
 from callscope.domain.channel import Channel
-from callscope.domain.sites import NumberKind, Site, TrackingNumber
+from callscope.domain.sites import NumberKind, RouteEntry, Site, TrackingNumber
 
 
 class SiteRepository:
@@ -88,3 +88,20 @@ class NumberRepository:
             query = query.where(tracking_numbers.c.kind == kind.value)
         query = query.order_by(tracking_numbers.c.id)
         return [rows.tracking_number(r) for r in self._conn.execute(query).mappings()]
+
+    def routes(self, number: str | None = None) -> list[tuple[str, RouteEntry]]:
+        """(number, route) of every tracking number, or of one."""
+        agent = func.coalesce(tracking_numbers.c.forward_to, sites.c.forward_to)
+        query = select(
+            tracking_numbers.c.number,
+            tracking_numbers.c.id,
+            tracking_numbers.c.site_id,
+            tracking_numbers.c.kind,
+            agent,
+        ).join(sites, sites.c.id == tracking_numbers.c.site_id)
+        if number is not None:
+            query = query.where(tracking_numbers.c.number == number)
+        return [
+            (r[0], RouteEntry(int(r[1]), int(r[2]), NumberKind(r[3]), str(r[4])))
+            for r in self._conn.execute(query)
+        ]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.http import admin, errors, reports, telephony, visits, web
 from callscope.entrypoints.http.cors import PublicCors
@@ -23,7 +24,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         "the phone ring.",
     )
     app.state.settings = settings
-    app.state.storage = storage or Storage.connect(settings.database_url)
+    app.state.storage = storage or Storage.connect(settings.database_url, settings.auto_migrate)
+    app.state.routes = RouteTable(app.state.storage)
     app.state.demo_site_key = settings.demo_site_key
     errors.install(app)
     for module in (visits, telephony, twilio, admin, reports, web):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.domain.errors import Unauthorized
 from callscope.services.accounts import Principal, authenticate
@@ -24,6 +25,11 @@ def get_storage(request: Request) -> Storage:
     return storage
 
 
+def get_routes(request: Request) -> RouteTable:
+    routes: RouteTable = request.app.state.routes
+    return routes
+
+
 def get_now() -> datetime:
     return datetime.now(UTC)
 
@@ -31,6 +37,7 @@ def get_now() -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 NowDep = Annotated[datetime, Depends(get_now)]
+RoutesDep = Annotated[RouteTable, Depends(get_routes)]
 
 
 def get_principal(

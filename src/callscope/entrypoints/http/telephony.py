@@ -11,7 +11,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from callscope.domain.calls import CallEvent, EventKind
-from callscope.entrypoints.http.deps import NowDep, SettingsDep, StorageDep, TelephonyDep
+from callscope.entrypoints.http.deps import (
+    NowDep,
+    RoutesDep,
+    SettingsDep,
+    StorageDep,
+    TelephonyDep,
+)
 from callscope.entrypoints.http.schemas import CallEventIn
 from callscope.logs import log_event
 from callscope.phone import maybe_e164, to_e164
@@ -24,6 +30,7 @@ router = APIRouter(tags=["telephony"], dependencies=[TelephonyDep])
 @router.get("/v1/route", response_class=PlainTextResponse)
 def route(
     storage: StorageDep,
+    routes: RoutesDep,
     settings: SettingsDep,
     now: NowDep,
     dialed_number: Annotated[str, Query(min_length=1, max_length=40)],
@@ -33,7 +40,7 @@ def route(
     """The agent number to forward to, as plain text. 404 only for an unknown dialed number."""
     dialed = to_e164(dialed_number, settings.default_region)
     caller_number = maybe_e164(caller, settings.default_region)
-    answer = route_call(storage, dialed, ext or None, caller_number, now)
+    answer = route_call(storage, dialed, ext or None, caller_number, now, routes)
     log_event(
         "route", dialed=dialed, caller=caller_number, agent=answer.agent_number, ext_given=bool(ext)
     )

@@ -1,0 +1,71 @@
+"""An in-memory copy of number -> where to forward, so `route` answers without waiting behind
+writes, and keeps answering from a recent copy while the database is unreachable."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from callscope.adapters.storage import Storage
+from callscope.domain.sites import RouteEntry
+from callscope.logs import log_event
+
+
+class RouteTable:
+    """Reloaded whole when older than `max_age` seconds; a number missing from the copy is
+    looked up directly (it may have been added since)."""
+
+    def __init__(
+        self, storage: Storage, max_age: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._storage = storage
+        self._max_age = max_age
+        self._clock = clock
+        self._entries: dict[str, RouteEntry] = {}
+        self._loaded_at: float | None = None
+        self._lock = threading.Lock()
+
+    def lookup(self, number: str) -> RouteEntry | None:
+        try:
+            if self._stale():
+                self._reload()
+            found = self._entries.get(number)
+            return found if found is not None else self._lookup_one(number)
+        except SQLAlchemyError as exc:
+            if self._loaded_at is None:
+                raise
+            # Never lose a call: answer from the last copy while the database is away.
+            log_event("route_table_degraded", error=type(exc).__name__, number=number)
+            return self._entries.get(number)
+
+    def forget(self) -> None:
+        """Drop the copy (after numbers change), so the next lookup reloads."""
+        self._loaded_at = None
+
+    def _stale(self) -> bool:
+        return self._loaded_at is None or self._clock() - self._loaded_at > self._max_age
+
+    def _reload(self) -> None:
+        with self._lock:
+            if not self._stale():
+                return
+            with self._storage.read() as uow:
+                rows = uow.numbers.routes()
+            self._entries = dict(rows)
+            self._loaded_at = self._clock()
+
+    def _lookup_one(self, number: str) -> RouteEntry | None:
+        entry = lookup_route(self._storage, number)
+        if entry is not None:
+            self._entries = {**self._entries, number: entry}
+        return entry
+
+
+def lookup_route(storage: Storage, number: str) -> RouteEntry | None:
+    """The route of one number, straight from the database."""
+    with storage.read() as uow:
+        rows = uow.numbers.routes(number)
+    return rows[0][1] if rows else None

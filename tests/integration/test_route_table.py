@@ -1,0 +1,65 @@
+"""The in-memory route table: answers from its copy, notices new numbers, and keeps answering
+when the database goes away."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from callscope.adapters.database import make_engine
+from callscope.adapters.route_table import RouteTable
+from callscope.adapters.storage import Storage
+from callscope.domain.sites import NumberKind
+from callscope.services.accounts import create_account
+from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def site_with_number(storage: Storage, number: str, forward_to: str | None = None) -> int:
+    account, _ = create_account(storage, "acme", T0)
+    site = create_site(storage, account.id, SiteDraft("acme", "+15550100199"), T0)
+    draft = NumberDraft(number, NumberKind.POOL, forward_to=forward_to)
+    add_number(storage, account.id, site.id, draft, T0)
+    return site.id
+
+
+def test_lookups_answer_the_agent_and_see_numbers_added_later(storage: Storage) -> None:
+    site_with_number(storage, "+15550100201")
+    routes = RouteTable(storage, clock=Clock())
+    entry = routes.lookup("+15550100201")
+    assert entry is not None and entry.agent_number == "+15550100199"
+    assert routes.lookup("+15550100999") is None
+    site_with_number(storage, "+15550100202", forward_to="+15550100150")
+    later = routes.lookup("+15550100202")
+    assert later is not None and later.agent_number == "+15550100150"
+
+
+def test_a_database_outage_is_served_from_the_last_copy(storage: Storage) -> None:
+    site_with_number(storage, "+15550100201")
+    clock = Clock()
+    routes = RouteTable(storage, max_age=30, clock=clock)
+    assert routes.lookup("+15550100201") is not None
+    storage.engine.dispose()
+    storage.engine = make_engine(UNREACHABLE)  # the database is gone
+    clock.now = 3600  # and the copy is an hour old
+    entry = routes.lookup("+15550100201")
+    assert entry is not None and entry.agent_number == "+15550100199"
+    assert routes.lookup("+15550100999") is None
+
+
+def test_without_any_copy_an_outage_is_an_error(tmp_path: object) -> None:
+    routes = RouteTable(Storage(make_engine(UNREACHABLE)))
+    with pytest.raises(OperationalError):
+        routes.lookup("+15550100201")
