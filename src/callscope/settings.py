@@ -57,6 +57,16 @@ class Settings(BaseSettings):
         description="Migrate an older database schema at start-up. False: refuse to start "
         "until `callscope db upgrade` has run (for deployments that migrate as a separate step).",
     )
+    qualified_seconds: int = Field(
+        60,
+        ge=0,
+        le=86400,
+        description="A call counts as qualified (a Google Ads / GA4 conversion) when answered "
+        "and at least this many seconds long.",
+    )
+    webhook_interval_seconds: float = Field(
+        5.0, gt=0, description="How often the server delivers due webhooks."
+    )
     log_level: str = Field("INFO", description="Python logging level of the server.")
 
     @model_validator(mode="after")

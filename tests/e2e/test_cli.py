@@ -19,6 +19,8 @@ COMMANDS = [
     ["pool-size"],
     ["trace", "generate"],
     ["kamailio-config"],
+    ["db", "upgrade"],
+    ["webhooks", "deliver"],
 ]
 
 

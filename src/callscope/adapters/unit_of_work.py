@@ -15,8 +15,10 @@ from callscope.adapters.repositories.calls import CallRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.reports import ReportRepository
 from callscope.adapters.repositories.sites import NumberRepository, SiteRepository
+from callscope.adapters.repositories.spend import SpendRepository
 from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
+from callscope.adapters.repositories.webhooks import WebhookRepository
 
 
 class UnitOfWork:
@@ -28,6 +30,8 @@ class UnitOfWork:
     calls: CallRepository
     reports: ReportRepository
     twilio: TwilioCredentialRepository
+    spend: SpendRepository
+    webhooks: WebhookRepository
 
     def __init__(self, engine: Engine, write: bool = True) -> None:
         self._engine = engine
@@ -46,6 +50,8 @@ class UnitOfWork:
         self.calls = CallRepository(conn)
         self.reports = ReportRepository(conn)
         self.twilio = TwilioCredentialRepository(conn)
+        self.spend = SpendRepository(conn)
+        self.webhooks = WebhookRepository(conn)
         return self
 
     def __exit__(

@@ -131,6 +131,23 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser("webhooks", help="outgoing webhooks")
+    actions = hooks.add_subparsers(title="actions", metavar="ACTION")
+    deliver = actions.add_parser("deliver", help="deliver the webhooks that are due, once")
+    deliver.set_defaults(run=_webhooks_deliver)
+
+
+def _webhooks_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.webhooks import deliver_due
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    outcome = deliver_due(storage, datetime.now(UTC))
+    print(f"delivered {outcome.delivered}, failed {outcome.failed}")
+    return 0
+
+
 def _add_kamailio(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kamailio = commands.add_parser("kamailio-config", help="print a kamailio.cfg for callscope")
     kamailio.add_argument(
@@ -175,5 +192,6 @@ _COMMANDS = (
     add_replay,
     add_trace,
     add_pool_size,
+    _add_webhooks,
     _add_kamailio,
 )

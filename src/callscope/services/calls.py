@@ -11,6 +11,7 @@ from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
+from callscope.services import webhooks
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
 
@@ -29,6 +30,8 @@ def record_call_event(
             call = uow.calls.get(event.call_id, for_update=True) or call
         call = call.with_event(event)
         uow.calls.save(call)
+        # In the same transaction: a call's webhooks are queued exactly when it is stored.
+        webhooks.enqueue_for_call(uow, call, now)
         uow.commit()
     return call
 

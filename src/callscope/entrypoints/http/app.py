@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request, Response
 
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
-from callscope.entrypoints.http import admin, errors, reports, telephony, visits, web
+from callscope.entrypoints.dashboard import pages as dashboard
+from callscope.entrypoints.http import admin, errors, integrations, reports, telephony, visits, web
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.logs import log_event
 from callscope.settings import Settings
@@ -28,7 +29,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.routes = RouteTable(app.state.storage)
     app.state.demo_site_key = settings.demo_site_key
     errors.install(app)
-    for module in (visits, telephony, twilio, admin, reports, web):
+    for module in (visits, telephony, twilio, admin, reports, web, integrations, dashboard):
         app.include_router(module.router)
     app.add_middleware(PublicCors, paths=("/v1/visits",))
     app.middleware("http")(_request_log)

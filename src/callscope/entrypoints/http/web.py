@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import math
+import wave
+from functools import cache
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -33,6 +37,26 @@ def demo_page(request: Request) -> HTMLResponse:
             "/dashboard</a>.</p>"
         )
     return HTMLResponse(render(site_key))
+
+
+@router.get("/demo/recordings/{name}.wav", include_in_schema=False)
+def demo_recording(name: str) -> Response:
+    """The demo's calls point here: a short tone stands in for a recorded conversation."""
+    return Response(_tone(), media_type="audio/wav", headers={"Cache-Control": "max-age=86400"})
+
+
+@cache
+def _tone(seconds: float = 2.0, rate: int = 8000) -> bytes:
+    samples = (
+        int(8000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(int(seconds * rate))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
+    return buffer.getvalue()
 
 
 @router.get("/healthz")

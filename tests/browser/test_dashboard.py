@@ -1,0 +1,237 @@
+"""The dashboard in Debian's Chromium against a real server with the demo's week of traffic:
+sign-in, the overview chart, the channel table equal to the reports API, the call log's
+recording player. CALLSCOPE_DOCS_SCREENSHOTS=1 also refreshes the screenshots in docs/."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import create_key, free_port, server_env, start_server, stop_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    api_key: str
+    site_id: int
+    env: dict[str, str]
+
+    def api(self, path: str, **params: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        answer = httpx.get(self.url + path, params=params, headers=headers, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """`callscope demo --no-serve` seeds a week of traffic, then a real server serves it."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    env = server_env(f"sqlite:///{folder / 'demo.db'}")
+    seeded = subprocess.run(
+        [sys.executable, "-m", "callscope", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    key = seeded.stdout.strip().splitlines()[-1]
+    port = free_port()
+    process = start_server(env, port, folder / "server.log")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        sites = httpx.get(url + "/v1/sites", headers={"Authorization": f"Bearer {key}"}).json()
+        demo = Demo(url, key, sites["sites"][0]["site_id"], env)
+        import_spend(demo, datetime.now(UTC))
+        yield demo
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def import_spend(demo: Demo, now: datetime) -> None:
+    """A week of ad spend for the paid channels, so the cost columns have figures."""
+    channels = (("google", "cpc", 84), ("facebook", "paid-social", 31), ("radio", "offline", 40))
+    entries = [
+        {
+            "date": (now.date() - timedelta(days=d)).isoformat(),
+            "source": s,
+            "medium": m,
+            "cost": f"{cost + 3 * (d % 3)}.00",
+        }
+        for d in range(8)
+        for s, m, cost in channels
+    ]
+    headers = {"Authorization": f"Bearer {demo.api_key}"}
+    body = {"site": demo.site_id, "entries": entries}
+    httpx.post(demo.url + "/v1/spend", json=body, headers=headers).raise_for_status()
+
+
+def sign_in(page: Page, demo: Demo, key: str | None = None) -> None:
+    page.goto(demo.url + "/dashboard")
+    assert page.url.endswith("/dashboard/signin")
+    page.fill("#api_key", key or demo.api_key)
+    page.click("button[type=submit]")
+
+
+def screenshot(page: Page, name: str, tmp_path: Path, full_page: bool = True) -> None:
+    page.screenshot(path=str(tmp_path / name), full_page=full_page)
+    if os.environ.get("CALLSCOPE_DOCS_SCREENSHOTS") == "1":
+        page.screenshot(path=str(DOCS / name), full_page=full_page)
+
+
+def last_week(now: datetime) -> dict[str, str]:
+    today = now.astimezone(UTC).date()  # the demo site's time zone is UTC
+    return {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
+
+
+def test_signing_in_with_a_wrong_key_says_so_and_sets_no_session(page: Page, demo: Demo) -> None:
+    sign_in(page, demo, key="cs_not-a-real-key")
+    assert page.locator(".error").inner_text() == "That API key is not valid."
+    page.goto(demo.url + "/dashboard")
+    assert page.url.endswith("/dashboard/signin")
+
+
+def test_the_overview_chart_draws_the_weeks_calls_by_channel(
+    page: Page, demo: Demo, tmp_path: Path
+) -> None:
+    sign_in(page, demo)
+    page.wait_for_url(f"**/dashboard/sites/{demo.site_id}")
+    bars = page.locator("#calls-chart svg rect.bar")
+    assert bars.count() >= 7
+    # Each bar segment's tooltip ends in its count; together they are the week's calls.
+    counts = [
+        int(t.rsplit(" ", 1)[1])
+        for t in page.locator("#calls-chart rect.bar title").all_text_contents()
+    ]
+    totals = demo.api("/v1/reports/channels", site=demo.site_id, **last_week(datetime.now(UTC)))
+    assert sum(counts) == totals["totals"]["calls"] > 0
+    assert page.locator("#kpi-calls").inner_text() == f"{totals['totals']['calls']:,}"
+    assert page.locator("#kpi-cost").inner_text() == f"${totals['totals']['cost_per_call']:,.2f}"
+    screenshot(page, "dashboard-overview.png", tmp_path)
+
+
+def test_the_channel_table_shows_the_reports_api_figures(page: Page, demo: Demo) -> None:
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}?days=7&by=medium")
+    api = demo.api(
+        "/v1/reports/channels", site=demo.site_id, by="medium", **last_week(datetime.now(UTC))
+    )
+    expected = {
+        (r["medium"] or ""): [
+            r["visits"],
+            r["calls"],
+            r["first_time_callers"],
+            r["answered"],
+            r["qualified_calls"],
+            "—" if r["cost"] is None else f"${r['cost']:,.2f}",
+        ]
+        for r in api["rows"]
+    }
+    shown = {}
+    for row in page.locator("#channel-table tbody tr").all():
+        fields = ("visits", "calls", "first_time_callers", "answered", "qualified_calls")
+        cells: list[object] = [int(row.locator(f"td[data-field={f}]").inner_text()) for f in fields]
+        cells.append(row.locator("td[data-field=cost]").inner_text())
+        shown[row.get_attribute("data-group") or ""] = cells
+    assert shown == expected and len(shown) >= 3
+
+
+def test_sorting_the_channel_table_by_visits_puts_the_busiest_channel_first(
+    page: Page, demo: Demo
+) -> None:
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}?days=7&by=source")
+    page.click("#channel-table th a[data-sort=visits]")
+    visits = [
+        int(v) for v in page.locator("#channel-table td[data-field=visits]").all_inner_texts()
+    ]
+    assert visits == sorted(visits, reverse=True)
+    page.click("#channel-table th a[data-sort=visits]")  # again: ascending
+    visits = [
+        int(v) for v in page.locator("#channel-table td[data-field=visits]").all_inner_texts()
+    ]
+    assert visits == sorted(visits)
+
+
+def test_a_recorded_call_has_an_audio_player_in_the_call_log(
+    page: Page, demo: Demo, tmp_path: Path
+) -> None:
+    calls = demo.api("/v1/calls", site=demo.site_id, **last_week(datetime.now(UTC)))["calls"]
+    recorded = next(c for c in calls if c["record_url"])
+    silent = next(c for c in calls if not c["record_url"])
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls?days=7")
+    player = page.locator(f"tr[data-call-id='{recorded['call_id']}'] audio")
+    assert player.count() == 1
+    assert player.get_attribute("src") == recorded["record_url"]
+    assert page.locator(f"tr[data-call-id='{silent['call_id']}'] audio").count() == 0
+    screenshot(page, "dashboard-calls.png", tmp_path, full_page=False)
+
+
+def test_pool_and_setup_pages_show_the_sizing_advice_and_the_snippet_tag(
+    page: Page, demo: Demo, tmp_path: Path
+) -> None:
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/pool")
+    assert page.locator("#pool-chart svg polyline.line").count() == 1
+    assert int(page.locator("#recommended").inner_text()) >= 1
+    screenshot(page, "dashboard-pool.png", tmp_path)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/setup")
+    site = demo.api(f"/v1/sites/{demo.site_id}")
+    tag = page.locator("#snippet-tag").input_value()
+    assert f'data-site="{site["site_key"]}"' in tag and tag.endswith("async></script>")
+    assert page.locator("#numbers tbody tr").count() == len(
+        demo.api(f"/v1/sites/{demo.site_id}/numbers")["numbers"]
+    )
+    screenshot(page, "dashboard-setup.png", tmp_path)
+
+
+def test_another_accounts_key_sees_none_of_the_demo_site(page: Page, demo: Demo) -> None:
+    sign_in(page, demo, key=create_key(demo.env))
+    assert page.locator("h1").inner_text() == "No sites yet"
+    answer = page.request.get(f"{demo.url}/dashboard/sites/{demo.site_id}")
+    assert answer.status == 404
