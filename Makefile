@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules \
 	kamailio-json-modules sip-tester nodejs
 
-.PHONY: demo test lint typecheck e2e-deps clean
+.PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,17 @@ typecheck: $(STAMP)
 
 test: $(STAMP) e2e-deps lint typecheck
 	$(BIN)/python -m pytest
+
+# Benchmarks (not tests): each prints the table the README quotes.
+bench-attribution: $(STAMP)
+	$(BIN)/python -m bench.attribution.run
+
+bench-http: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python -m bench.http.run
+
+bench-reports: $(STAMP)
+	$(BIN)/python -m bench.reports.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

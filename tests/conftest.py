@@ -81,7 +81,14 @@ class Api:
 
 @pytest.fixture
 def api(storage: Storage) -> Iterator[Api]:
-    settings = Settings(database_url="sqlite://", telephony_secret=SECRET, _env_file=None)  # type: ignore[call-arg]
+    # Every in-process request comes from one address; the abuse limits have their own tests.
+    settings = Settings(  # type: ignore[call-arg]
+        database_url="sqlite://",
+        telephony_secret=SECRET,
+        visits_per_ip_per_minute=0,
+        leases_per_ip=10_000,
+        _env_file=None,
+    )
     app = create_app(settings, storage=storage)
     _, key = create_account(storage, "Test account", datetime.now(UTC))
     with TestClient(app) as client:
@@ -139,8 +146,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         CALLSCOPE_DATABASE_URL=database_url,
         CALLSCOPE_TELEPHONY_SECRET=SECRET,
         CALLSCOPE_LOG_LEVEL="WARNING",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -161,7 +168,14 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The real server in a subprocess on a fresh SQLite file."""
     database_url = f"sqlite:///{tmp_path / 'live.db'}"
     port = free_port()
-    env = server_env(database_url, CALLSCOPE_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    # Browsers, scenarios and SIP calls in tests all come from loopback: lift the per-address
+    # abuse limits here (tests/e2e/test_abuse.py checks them on a server of its own).
+    env = server_env(
+        database_url,
+        CALLSCOPE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        CALLSCOPE_VISITS_PER_IP_PER_MINUTE="0",
+        CALLSCOPE_LEASES_PER_IP="1000",
+    )
     key = create_key(env)
     process = start_server(env, port, tmp_path / "server.log")
     try:

@@ -67,6 +67,28 @@ class Settings(BaseSettings):
     webhook_interval_seconds: float = Field(
         5.0, gt=0, description="How often the server delivers due webhooks."
     )
+    visits_per_ip_per_minute: float = Field(
+        60,
+        ge=0,
+        description="Visit requests a minute one client address may make (bursts of "
+        "a third of it); 0 turns the limit off.",
+    )
+    visits_per_site_per_minute: float = Field(
+        6000,
+        ge=0,
+        description="Visit requests a minute one site may receive; 0: no limit.",
+    )
+    leases_per_ip: int = Field(
+        3,
+        ge=1,
+        description="Pool numbers one client address may hold at once; further visits "
+        "from it get an extension code or the site's number, so a flood cannot drain the pool.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies trusted to set X-Forwarded-For (comma-separated, or *); "
+        "the client address used for rate limits comes from them.",
+    )
     log_level: str = Field("INFO", description="Python logging level of the server.")
 
     @model_validator(mode="after")

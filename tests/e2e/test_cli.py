@@ -20,6 +20,8 @@ COMMANDS = [
     ["trace", "generate"],
     ["kamailio-config"],
     ["db", "upgrade"],
+    ["db", "rebuild-rollups"],
+    ["purge"],
     ["webhooks", "deliver"],
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from callscope.domain.attribution import Evidence, attribute
@@ -29,24 +30,30 @@ def test_static_number_is_its_channel_for_sure() -> None:
     )
 
 
-def test_a_call_during_the_lease_goes_to_the_holder() -> None:
-    found = attribute(POOL, at(5), Evidence(LEASE, VISIT))
+def test_a_call_while_the_holder_is_on_the_page_goes_to_the_holder_at_odds_of_12_to_1() -> None:
+    present = replace(VISIT, last_seen_at=at(4.5))
+    found = attribute(POOL, at(5), Evidence(LEASE, present))
     assert (found.method, found.visit_id, found.channel, found.confidence) == (
         AttributionMethod.POOL,
         "v1",
         GOOGLE,
-        0.95,
+        0.923,  # 12 / 13
     )
 
 
-def test_recent_reuse_of_the_number_lowers_confidence() -> None:
-    assert attribute(POOL, at(5), Evidence(LEASE, VISIT, recent_holders=2)).confidence == 0.686
+def test_each_recent_other_holder_halves_the_odds() -> None:
+    present = replace(VISIT, last_seen_at=at(4.5))
+    assert attribute(POOL, at(5), Evidence(LEASE, present, recent_holders=2)).confidence == 0.75
 
 
-def test_a_late_caller_is_attributed_with_halving_confidence() -> None:
-    two_hours_after_end = at(15 + 120)
-    found = attribute(POOL, two_hours_after_end, Evidence(LEASE, VISIT))
-    assert (found.method, found.visit_id, found.confidence) == (AttributionMethod.POOL, "v1", 0.45)
+def test_a_late_caller_is_attributed_by_minutes_since_the_holder_was_last_seen() -> None:
+    ten_minutes_after = attribute(POOL, at(10), Evidence(LEASE, VISIT))
+    assert (ten_minutes_after.method, ten_minutes_after.visit_id) == (AttributionMethod.POOL, "v1")
+    assert ten_minutes_after.confidence == 0.35
+    assert attribute(POOL, at(10), Evidence(LEASE, VISIT, recent_holders=1)).confidence == 0.14
+    assert attribute(POOL, at(3), Evidence(LEASE, VISIT)).confidence == 0.15
+    # After an hour, 0.55 halves every two hours: 3 hours after is 0.55 / 2.
+    assert attribute(POOL, at(180), Evidence(LEASE, VISIT)).confidence == 0.275
 
 
 def test_far_too_late_falls_back_to_caller_history_then_none() -> None:
@@ -56,7 +63,7 @@ def test_far_too_late_falls_back_to_caller_history_then_none() -> None:
     assert (found.method, found.visit_id, found.confidence) == (
         AttributionMethod.CALLER_HISTORY,
         "v0",
-        0.63,
+        0.9,  # the earlier attribution's own confidence
     )
     assert attribute(POOL, a_day_later, Evidence(LEASE, VISIT)).method is AttributionMethod.NONE
 
@@ -74,3 +81,15 @@ def test_an_extension_code_names_its_visit() -> None:
 def test_no_holder_and_no_history_is_unattributed_with_zero_confidence() -> None:
     found = attribute(POOL, at(1), Evidence())
     assert (found.method, found.confidence, found.visit_id) == (AttributionMethod.NONE, 0.0, None)
+
+
+def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_per_chain() -> None:
+    earlier = Attribution(AttributionMethod.CALLER_HISTORY, 0.72, GOOGLE, "v0")
+    three_hours_after = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=earlier))
+    assert (three_hours_after.method, three_hours_after.visit_id) == (
+        AttributionMethod.CALLER_HISTORY,
+        "v0",
+    )
+    assert three_hours_after.confidence == 0.72  # beats the holder's 0.275, not cut again
+    weak = Attribution(AttributionMethod.POOL, 0.2, GOOGLE, "v0")
+    assert attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=weak)).visit_id == "v1"

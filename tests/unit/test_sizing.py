@@ -16,6 +16,7 @@ from callscope.domain.sizing import (
     erlang_b,
     figures_from_visits,
     p_pool_full,
+    peak_concurrency,
     poisson_cdf,
     poisson_sf,
     recommend_pool,
@@ -105,6 +106,10 @@ def test_recommend_pool_sizes_by_the_poisson_tail_and_explains_itself() -> None:
     assert "N = 47" in text
     assert "CallTrackingMetrics" in text
     assert "gives 120" in text  # 2400 daily visitors / 20
+    # With take-back after 2.5 quiet minutes, present visitors hold 3 + 2.5 min: L = 2 x 5.5 = 11.
+    assert 1.0 - direct_cdf(recommendation.numbers_present_only - 1, 11.0) <= 0.05
+    assert 1.0 - direct_cdf(recommendation.numbers_present_only - 2, 11.0) > 0.05
+    assert f"L = 11.00, so N = {recommendation.numbers_present_only}" in text
 
 
 def test_recommend_pool_for_no_traffic_is_one_number() -> None:
@@ -192,3 +197,9 @@ def test_a_simulated_pool_with_fallback_refuses_the_erlang_b_share() -> None:
     hold_median = 10.0 / math.exp(0.8**2 / 2)
     measured = simulate(12, 1.0, hold_median, 40_000, seed=11, loss=True)
     assert measured == pytest.approx(erlang_b(12, 10.0), abs=0.015)
+
+
+def test_peak_concurrency_counts_the_most_spans_open_at_once() -> None:
+    assert peak_concurrency([(0, 10), (5, 15), (9, 12), (15, 20)]) == 3
+    assert peak_concurrency([(0, 10), (10, 20)]) == 1  # back to back is not at once
+    assert peak_concurrency([]) == 0

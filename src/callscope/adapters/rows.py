@@ -78,6 +78,7 @@ def visit(row: RowMapping) -> Visit:
         expires_at=row["expires_at"],
         last_seen_at=row["last_seen_at"],
         reason=row["reason"],
+        client=row["client"],
     )
 
 
@@ -99,6 +100,7 @@ def visit_columns(v: Visit) -> dict[str, Any]:
         "expires_at": v.expires_at,
         "last_seen_at": v.last_seen_at,
         "reason": v.reason,
+        "client": v.client,
     }
 
 

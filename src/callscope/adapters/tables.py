@@ -124,7 +124,9 @@ visits = Table(
     Column("expires_at", UTCDateTime),
     Column("last_seen_at", UTCDateTime),
     Column("reason", String(200)),
+    Column("client", String(16)),
     Index("ix_visits_site_started", "site_id", "started_at"),
+    Index("ix_visits_site_client", "site_id", "client", "expires_at"),
     Index("ix_visits_site_visitor", "site_id", "visitor_id"),
 )
 

@@ -13,7 +13,10 @@ from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.repositories.calls import CallRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
+from callscope.adapters.repositories.privacy import PrivacyRepository
 from callscope.adapters.repositories.reports import ReportRepository
+from callscope.adapters.repositories.rollups import RollupRepository
+from callscope.adapters.repositories.secrets import SecretRepository
 from callscope.adapters.repositories.sites import NumberRepository, SiteRepository
 from callscope.adapters.repositories.spend import SpendRepository
 from callscope.adapters.repositories.twilio import TwilioCredentialRepository
@@ -32,6 +35,9 @@ class UnitOfWork:
     twilio: TwilioCredentialRepository
     spend: SpendRepository
     webhooks: WebhookRepository
+    privacy: PrivacyRepository
+    secrets: SecretRepository
+    rollups: RollupRepository
 
     def __init__(self, engine: Engine, write: bool = True) -> None:
         self._engine = engine
@@ -52,6 +58,9 @@ class UnitOfWork:
         self.twilio = TwilioCredentialRepository(conn)
         self.spend = SpendRepository(conn)
         self.webhooks = WebhookRepository(conn)
+        self.privacy = PrivacyRepository(conn)
+        self.secrets = SecretRepository(conn)
+        self.rollups = RollupRepository(conn)
         return self
 
     def __exit__(

@@ -26,6 +26,17 @@ class Account:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """An API key as it may be shown after creation: never the key itself, only its prefix."""
+
+    id: int
+    prefix: str
+    scope: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Site:
     id: int
     account_id: int

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from callscope.domain.allocation import CALLSCOPE
 from callscope.domain.errors import InvalidInput
 
 # Tail sums stop once a term adds less than this share: below double precision.
@@ -39,6 +40,7 @@ class PoolRecommendation:
     p_blocked_with_fallback: float
     target: float
     reasoning: tuple[str, ...]
+    numbers_present_only: int = 0  # enough for visitors on the page, with take-back
 
 
 def concurrent_leases(
@@ -115,8 +117,25 @@ def recommend_pool(figures: TrafficFigures, target: float) -> PoolRecommendation
     numbers = smallest_pool(load, target)
     full = p_pool_full(numbers, load)
     blocked = erlang_b(numbers, load)
-    lines = _reasoning(figures, target, load, numbers, full, blocked)
-    return PoolRecommendation(numbers, load, full, blocked, target, tuple(lines))
+    present, present_line = _present_only(figures, target)
+    lines = [*_reasoning(figures, target, load, numbers, full, blocked), present_line]
+    lines += _rules_of_thumb(figures)
+    return PoolRecommendation(numbers, load, full, blocked, target, tuple(lines), present)
+
+
+def _present_only(figures: TrafficFigures, target: float) -> tuple[int, str]:
+    """The pool that numbers every visitor on the page, when numbers of visitors gone quiet for
+    `reclaim_after` are taken back (callscope's policy): the hold is the visit plus that."""
+    quiet = (CALLSCOPE.reclaim_after or 0) / 60.0
+    load = concurrent_leases(figures.peak_visits_per_hour, figures.mean_visit_minutes, quiet)
+    numbers = smallest_pool(load, target)
+    line = (
+        f"callscope takes back the number of a visitor quiet for {quiet:g} min when the pool "
+        f"is full: visitors on the page hold W = {figures.mean_visit_minutes:g} + {quiet:g} min, "
+        f"L = {load:.2f}, so N = {numbers} numbers already serve them; the larger N also keeps "
+        "each number resting through the grace for late callers."
+    )
+    return numbers, line
 
 
 def figures_from_visits(
@@ -203,7 +222,7 @@ def _reasoning(
         f"{blocked:.4g} of them are left out (Erlang B); the Poisson tail is the safe side.",
         f"Pool utilisation at the peak: {load / numbers:.0%} of {numbers} numbers.",
     ]
-    return lines + _rules_of_thumb(figures)
+    return lines
 
 
 def _rules_of_thumb(figures: TrafficFigures) -> list[str]:
@@ -219,3 +238,17 @@ def _rules_of_thumb(figures: TrafficFigures) -> list[str]:
             f"for {figures.daily_visits:.0f} daily visitors."
         )
     return lines
+
+
+def peak_concurrency(spans: Iterable[tuple[Instant, Instant]]) -> int:
+    """The most spans open at one moment; a span ending when another starts does not overlap."""
+    edges = sorted(
+        (moment, step)
+        for start, end in spans
+        for moment, step in ((_seconds(start), 1), (_seconds(end), -1))
+    )
+    open_now = peak = 0
+    for _, step in edges:  # at a tie the end (-1) sorts first
+        open_now += step
+        peak = max(peak, open_now)
+    return peak

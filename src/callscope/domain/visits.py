@@ -37,6 +37,7 @@ class Visit:
     expires_at: datetime | None = None
     last_seen_at: datetime | None = None
     reason: str | None = None
+    client: str | None = None  # a salted hash of the visitor's address, for abuse limits
 
 
 @dataclass(frozen=True)

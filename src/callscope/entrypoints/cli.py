@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from callscope.domain.errors import DomainError
 from callscope.entrypoints.replay_cli import add_pool_size, add_replay, add_trace
@@ -48,23 +48,12 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from callscope.adapters.storage import Storage
-    from callscope.logs import configure
+    from callscope.entrypoints.http.factory import serve
 
     # Migrate (or refuse with a clear message) once, before any worker starts.
     Storage.connect(settings.database_url, settings.auto_migrate).close()
-    configure(settings.log_level)
-    uvicorn.run(
-        "callscope.entrypoints.http.factory:app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,  # our own request log leaves out query strings (phone numbers)
-        log_level=settings.log_level.lower(),
-    )
+    serve(settings, args.host, args.port, args.workers)
     return 0
 
 
@@ -110,6 +99,12 @@ def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         run=_db_upgrade
     )
     actions.add_parser("current", help="print the schema revision").set_defaults(run=_db_current)
+    rebuild = actions.add_parser(
+        "rebuild-rollups",
+        help="recompute the report rollups (after a bulk import or a time zone change)",
+    )
+    rebuild.add_argument("--site", type=int, default=None, help="only this site")
+    rebuild.set_defaults(run=_db_rebuild_rollups)
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,6 +126,30 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    purge = commands.add_parser(
+        "purge", help="delete calls, visits and their personal data older than N days"
+    )
+    purge.add_argument(
+        "--older-than", type=int, required=True, metavar="DAYS", help="keep this many days"
+    )
+    purge.set_defaults(run=_purge)
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.privacy import purge
+
+    if args.older_than < 1:
+        print("callscope: --older-than must be at least 1 day", file=sys.stderr)
+        return 2
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    cutoff = datetime.now(UTC) - timedelta(days=args.older_than)
+    deleted = purge(storage, cutoff)
+    print(", ".join(f"{table}: {count}" for table, count in deleted.items()))
+    return 0
+
+
 def _add_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hooks = commands.add_parser("webhooks", help="outgoing webhooks")
     actions = hooks.add_subparsers(title="actions", metavar="ACTION")
@@ -145,6 +164,15 @@ def _webhooks_deliver(args: argparse.Namespace, settings: Settings) -> int:
     storage = Storage.connect(settings.database_url, settings.auto_migrate)
     outcome = deliver_due(storage, datetime.now(UTC))
     print(f"delivered {outcome.delivered}, failed {outcome.failed}")
+    return 0
+
+
+def _db_rebuild_rollups(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.rollups import rebuild
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    print(f"rebuilt rollups of {rebuild(storage, args.site)} site(s)")
     return 0
 
 
@@ -192,6 +220,7 @@ _COMMANDS = (
     add_replay,
     add_trace,
     add_pool_size,
+    _add_purge,
     _add_webhooks,
     _add_kamailio,
 )

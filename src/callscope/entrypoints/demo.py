@@ -35,20 +35,10 @@ def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = 
     print(api_key)
     if not serve:
         return 0
-    import uvicorn
+    from callscope.entrypoints.http import factory
 
-    from callscope.logs import configure
-
-    os.environ["CALLSCOPE_DEMO_SITE_KEY"] = site_key
-    configure(settings.log_level)
-    uvicorn.run(
-        "callscope.entrypoints.http.factory:app",
-        factory=True,
-        host=host,
-        port=port,
-        access_log=False,
-        log_level=settings.log_level.lower(),
-    )
+    os.environ["CALLSCOPE_DEMO_SITE_KEY"] = site_key  # read by the app's settings
+    factory.serve(settings, host, port)
     return 0
 
 

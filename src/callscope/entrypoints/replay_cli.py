@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from callscope.adapters.storage import Storage
+from callscope.domain.allocation import POLICIES
 from callscope.domain.sizing import TrafficFigures, figures_from_visits, recommend_pool
 from callscope.replay.driver import ReplaySetup, replay
 from callscope.replay.generate import TraceParams, generate_trace, read_trace, write_trace
@@ -14,7 +15,6 @@ from callscope.replay.scoring import summary
 from callscope.settings import Settings
 
 TRACE_EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
-POLICIES = ("callscope",)
 
 
 def add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,7 +22,12 @@ def add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--visits", required=True, help="visits CSV (visit_id,start,end,...)")
     run.add_argument("--calls", required=True, help="calls CSV (call_id,at,visit_id,caller)")
     run.add_argument("--pool-size", type=int, required=True, help="pool numbers to lease")
-    run.add_argument("--policy", choices=POLICIES, default="callscope", help="allocation policy")
+    run.add_argument(
+        "--policy",
+        choices=sorted(POLICIES),
+        default="callscope",
+        help="allocation policy: ours (callscope) or a baseline to compare it with",
+    )
     run.add_argument(
         "--extension",
         action="store_true",
@@ -44,7 +49,8 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     storage = Storage.connect("sqlite://")
     site_key = tracking_site(storage, TRACE_EPOCH, args.pool_size, args.extension)
     lease = args.lease_seconds or settings.lease_seconds
-    score = replay(storage, trace, ReplaySetup(site_key, TRACE_EPOCH, lease_seconds=lease))
+    setup = ReplaySetup(site_key, TRACE_EPOCH, lease_seconds=lease, policy=POLICIES[args.policy])
+    score = replay(storage, trace, setup)
     print(
         json.dumps(
             {

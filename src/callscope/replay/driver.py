@@ -9,8 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from callscope.adapters.storage import Storage
+from callscope.domain.allocation import CALLSCOPE, AllocationPolicy
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.domain.errors import NotFound
+from callscope.domain.visits import VisitMode
 from callscope.replay.generate import Trace, TraceCall, TraceVisit
 from callscope.services.calls import record_call_event
 from callscope.services.routing import route_call
@@ -25,6 +27,7 @@ class ReplaySetup:
     heartbeat_seconds: int = 60
     full_calls: bool = False  # also answer and complete each call (for demo data)
     seed: int = 0
+    policy: AllocationPolicy = CALLSCOPE
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Shown:
     visit_id: str | None
     number: str
     ext: str | None
+    tracked: bool = True  # shown a number of its own (pool, extension code or static)
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Score:
     in_visit_calls: int = 0
     in_visit_correct: int = 0
     outcomes: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, right)
+    methods: dict[str, list[float]] = field(default_factory=dict)  # [calls, right, confidence]
 
 
 def replay(storage: Storage, trace: Trace, setup: ReplaySetup) -> Score:
@@ -71,16 +76,14 @@ def replay(storage: Storage, trace: Trace, setup: ReplaySetup) -> Score:
             shown[key] = _start(storage, setup, visit, now)
             back[shown[key].visit_id or ""] = key
             score.visits += 1
-            score.visits_without_number += shown[key].visit_id is None or _no_number(
-                storage, shown[key]
-            )
+            score.visits_without_number += not shown[key].tracked
             next_beat = at + setup.heartbeat_seconds
             if next_beat <= visit.end:
                 order += 1
                 heapq.heappush(queue, (next_beat, order, "beat", key))
         elif kind == "beat":
             visit = visits_by_id[key]
-            shown[key] = _beat(storage, setup, shown[key], now)
+            shown[key] = _beat(storage, setup, key, shown[key], now)
             next_beat = at + setup.heartbeat_seconds
             if next_beat <= visit.end:
                 order += 1
@@ -95,21 +98,23 @@ def _start(storage: Storage, setup: ReplaySetup, visit: TraceVisit, now: datetim
     request = VisitRequest(
         setup.site_key, visit.landing_url, visit.referrer or None, visitor_id=None
     )
-    assignment = start_visit(storage, request, setup.lease_seconds, now)
+    assignment = start_visit(
+        storage, request, setup.lease_seconds, now, random.Random(visit.visit_id), setup.policy
+    )
     v = assignment.visit
-    return Shown(v.id if v else None, assignment.number, assignment.ext)
+    tracked = v is not None and v.mode is not VisitMode.NONE
+    return Shown(v.id if v else None, assignment.number, assignment.ext, tracked)
 
 
-def _beat(storage: Storage, setup: ReplaySetup, current: Shown, now: datetime) -> Shown:
+def _beat(
+    storage: Storage, setup: ReplaySetup, trace_id: str, current: Shown, now: datetime
+) -> Shown:
     if current.visit_id is None:
         return current
-    assignment = heartbeat(storage, current.visit_id, setup.lease_seconds, now)
-    return Shown(current.visit_id, assignment.number, assignment.ext)
-
-
-def _no_number(storage: Storage, current: Shown) -> bool:
-    with storage.read() as uow:
-        return uow.numbers.by_number(current.number) is None
+    # Seeded per visit and moment, so a replay with a random policy repeats exactly.
+    rng = random.Random(f"{trace_id}@{now.isoformat()}")
+    assignment = heartbeat(storage, current.visit_id, setup.lease_seconds, now, setup.policy, rng)
+    return replace(current, number=assignment.number, ext=assignment.ext)
 
 
 def _call(
@@ -138,6 +143,10 @@ def _call(
         return
     attributed = _record(storage, setup, call, dialed, ext, now)
     guess = back.get(attributed[0] or "") if attributed[0] else None
+    tally = score.methods.setdefault(attributed[2], [0, 0, 0.0])
+    tally[0] += 1
+    tally[1] += guess == truth if guess is not None else truth is None
+    tally[2] += attributed[1]
     if guess is None:
         score.unattributed += 1
         right = truth is None
@@ -156,7 +165,7 @@ def _record(
     dialed: str,
     ext: str | None,
     now: datetime,
-) -> tuple[str | None, float]:
+) -> tuple[str | None, float, str]:
     base = CallEvent(
         call_id=call.call_id,
         event=EventKind.STARTED,
@@ -168,7 +177,8 @@ def _record(
     recorded = record_call_event(storage, base, setup.lease_seconds, now)
     if setup.full_calls:
         _finish(storage, setup, base, call, now)
-    return recorded.attribution.visit_id, recorded.attribution.confidence
+    found = recorded.attribution
+    return found.visit_id, found.confidence, found.method.value
 
 
 def _finish(

@@ -24,6 +24,7 @@ def summary(score: Score) -> dict[str, Any]:
         "visits": score.visits,
         "visits_without_number": score.visits_without_number,
         "calibration": calibration(score.outcomes),
+        "methods": {method: _method(*tally) for method, tally in sorted(score.methods.items())},
     }
 
 
@@ -44,6 +45,14 @@ def calibration(outcomes: list[tuple[float, bool]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _method(calls: float, right: float, confidence: float) -> dict[str, Any]:
+    return {
+        "calls": int(calls),
+        "right": int(right),
+        "mean_confidence": round(confidence / calls, 3) if calls else None,
+    }
 
 
 def _share(part: int, whole: int) -> float | None:

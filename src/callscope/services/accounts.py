@@ -9,8 +9,8 @@ from datetime import datetime
 
 from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.storage import Storage
-from callscope.domain.errors import Forbidden, InvalidInput, Unauthorized
-from callscope.domain.sites import Account
+from callscope.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from callscope.domain.sites import Account, ApiKey
 
 KEY_PREFIX = "cs_"
 SCOPES = ("admin", "read")
@@ -42,10 +42,29 @@ def create_account(storage: Storage, name: str, now: datetime) -> tuple[Account,
 
 
 def create_key(storage: Storage, account_id: int, scope: str, now: datetime) -> str:
+    """A new key of `scope` ("admin" or "read"), returned in clear this once only."""
     with storage.write() as uow:
         raw_key = _add_key(uow.accounts, account_id, scope, now)
         uow.commit()
     return raw_key
+
+
+def list_keys(storage: Storage, account_id: int) -> list[ApiKey]:
+    with storage.read() as uow:
+        return uow.accounts.keys(account_id)
+
+
+def revoke_key(storage: Storage, account_id: int, key_id: int, now: datetime) -> None:
+    """Revoke a key at once; the account's last live admin key stays, or nobody could manage it."""
+    with storage.write() as uow:
+        live = [k for k in uow.accounts.keys(account_id) if k.revoked_at is None]
+        if key_id not in {k.id for k in live}:
+            raise NotFound(f"no live key {key_id}")
+        admins = [k for k in live if k.scope == "admin"]
+        if [k.id for k in admins] == [key_id]:
+            raise Conflict("that is the account's last admin key; create another first")
+        uow.accounts.revoke_key(account_id, key_id, now)
+        uow.commit()
 
 
 def authenticate(storage: Storage, raw_key: str | None) -> Principal:

@@ -11,7 +11,7 @@ from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
-from callscope.services import webhooks
+from callscope.services import rollups, webhooks
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
 
@@ -24,14 +24,16 @@ def record_call_event(
         existing = uow.calls.get(event.call_id, for_update=True)
         if not uow.calls.first_delivery(event, now) and existing is not None:
             return existing
+        before: Call | None = existing
         call = existing or _new_call(uow, event, lease_seconds)
         if existing is None and not uow.calls.add(call):
             # Another server stored this call a moment ago: apply the event to theirs.
-            call = uow.calls.get(event.call_id, for_update=True) or call
+            call = before = uow.calls.get(event.call_id, for_update=True) or call
         call = call.with_event(event)
         uow.calls.save(call)
-        # In the same transaction: a call's webhooks are queued exactly when it is stored.
+        # In the same transaction as the call: its webhooks and the report rollups.
         webhooks.enqueue_for_call(uow, call, now)
+        rollups.apply(uow, before, call)
         uow.commit()
     return call
 

@@ -17,6 +17,7 @@ from callscope.adapters.repositories.reports import (
     CallFilter,
     figures_of,
 )
+from callscope.adapters.repositories.rollups import CallTally
 from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.calls import Call
@@ -39,6 +40,8 @@ class ReportQuery:
     end: datetime
     by: str = "source"
     qualified_seconds: int = QUALIFIED_SECONDS
+    # Compute from the raw calls and visits even when the daily rollups could answer.
+    raw: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,18 +77,68 @@ def build_report(storage: Storage, account_id: int, q: ReportQuery) -> Report:
     with storage.read() as uow:
         site = owned_site(uow, account_id, q.site_id)
         zone = site_zone(site)
-        calls, visits = _grouped(uow, site.id, q, zone)
-        all_calls = uow.reports.call_figures(
-            site.id, q.start, q.end, "site_id", q.qualified_seconds
-        )
-        all_visits = uow.reports.visit_counts(site.id, q.start, q.end, "site_id")
+        days = _rollup_days(q, zone)
+        if days is None:
+            calls, visits, only_calls, only_visits = _from_raw(uow, site.id, q, zone)
+        else:
+            calls, visits, only_calls, only_visits = _from_rollups(uow, site.id, q.by, *days)
         costs, total_cost, currency = _costs(uow, site.id, q, zone)
     groups = _order(q, zone, calls, visits)
     rows = [_row(g, calls.get(g, EMPTY), visits.get(g, 0), costs.get(g)) for g in groups]
-    # Grouped by the site itself: one row, or none in an empty period.
-    only_calls, only_visits = next(iter(all_calls.values()), EMPTY), sum(all_visits.values())
     totals = _row(None, only_calls, only_visits, total_cost)
     return Report(site, q, rows, totals, currency)
+
+
+Figures = tuple[dict[str | None, CallFigures], dict[str | None, int], CallFigures, int]
+
+
+def _rollup_days(q: ReportQuery, zone: ZoneInfo) -> tuple[date, date] | None:
+    """The local days [first, last] when the daily rollups can answer `q` exactly: a channel
+    grouping over whole local days at the default qualified threshold."""
+    if q.raw or q.by not in GROUPS or q.qualified_seconds != QUALIFIED_SECONDS:
+        return None
+    start, end = q.start.astimezone(zone), q.end.astimezone(zone)
+    if start.time() != time() or end.time() != time():
+        return None
+    return start.date(), end.date() - timedelta(days=1)
+
+
+def _from_rollups(uow: UnitOfWork, site_id: int, by: str, first: date, last: date) -> Figures:
+    calls = _rolled_figures(uow, site_id, by, first, last)
+    visits = {v or None: n for v, n in uow.rollups.visit_counts(site_id, by, first, last).items()}
+    total = _rolled_figures(uow, site_id, "site", first, last).get(None, EMPTY)
+    # Every visit has a source: the site's visits are the sum over sources.
+    sources = visits if by == "source" else uow.rollups.visit_counts(site_id, "source", first, last)
+    return calls, visits, total, sum(sources.values())
+
+
+def _rolled_figures(
+    uow: UnitOfWork, site_id: int, dimension: str, first: date, last: date
+) -> dict[str | None, CallFigures]:
+    tallies = uow.rollups.call_tallies(site_id, dimension, first, last)
+    callers = uow.rollups.unique_callers(site_id, dimension, first, last)
+    return {v or None: _figures_of_tally(t, callers.get(v, 0)) for v, t in tallies.items()}
+
+
+def _figures_of_tally(t: CallTally, unique_callers: int) -> CallFigures:
+    return CallFigures(
+        calls=t.calls,
+        unique_callers=unique_callers,
+        first_time_callers=t.first_time,
+        answered=t.answered,
+        missed=t.missed,
+        total_duration=t.duration_sum,
+        mean_confidence=t.confidence_sum / t.calls,
+        qualified=t.qualified,
+    )
+
+
+def _from_raw(uow: UnitOfWork, site_id: int, q: ReportQuery, zone: ZoneInfo) -> Figures:
+    calls, visits = _grouped(uow, site_id, q, zone)
+    every = uow.reports.call_figures(site_id, q.start, q.end, "site_id", q.qualified_seconds)
+    seen = uow.reports.visit_counts(site_id, q.start, q.end, "site_id")
+    # Grouped by the site itself: one row, or none in an empty period.
+    return calls, visits, next(iter(every.values()), EMPTY), sum(seen.values())
 
 
 def channel_report(

@@ -3,21 +3,25 @@ keeping it while the visitor stays."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
+import secrets
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
-from callscope.domain.allocation import choose_number, new_ext_code
+from callscope.domain.allocation import CALLSCOPE, AllocationPolicy
 from callscope.domain.bots import is_bot
-from callscope.domain.channel import Channel, detect_channel, is_paid_click
+from callscope.domain.channel import detect_channel, is_paid_click
 from callscope.domain.errors import Forbidden, NotFound
-from callscope.domain.sites import NumberKind, Site
-from callscope.domain.visits import Lease, Visit, VisitMode, lease_end
-
-CLAIM_ATTEMPTS = 4
+from callscope.domain.sites import Site
+from callscope.domain.visits import Visit, VisitMode, lease_end
+from callscope.services import rollups
+from callscope.services.assignment import Allocation, assign, shown_number
+from callscope.services.secrets import stored_secret
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class VisitRequest:
     first_touch_url: str | None = None
     first_touch_referrer: str | None = None
     ga_client_id: str | None = None
+    client: str | None = None  # see `address_hash`
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,11 @@ def start_visit(
     lease_seconds: int,
     now: datetime,
     rng: random.Random | None = None,
+    policy: AllocationPolicy = CALLSCOPE,
+    leases_per_client: int | None = None,
 ) -> Assignment:
+    """Store the visit and give it a number under `policy` (the production one by default);
+    one client address holds at most `leases_per_client` pool numbers at once."""
     with storage.write() as uow:
         site = uow.sites.by_key(request.site_key)
         if site is None:
@@ -62,32 +71,52 @@ def start_visit(
         if is_bot(request.user_agent):
             return Assignment(None, site.forward_to, site)
         visit = _new_visit(site, request, now)
-        visit, number = _assign(uow, site, visit, lease_seconds, now, rng or random.Random())
+        pool = Allocation(
+            policy, policy.hold_seconds(lease_seconds), rng or random.Random(), leases_per_client
+        )
+        visit, number = assign(uow, site, visit, pool, now)
         uow.visits.add(visit)
+        rollups.add_visit(uow, visit)
         uow.commit()
     return Assignment(visit, number, site)
 
 
-def heartbeat(storage: Storage, visit_id: str, lease_seconds: int, now: datetime) -> Assignment:
-    """Extend the visit's lease; if it had lapsed, lease again (maybe another number)."""
+def heartbeat(
+    storage: Storage,
+    visit_id: str,
+    lease_seconds: int,
+    now: datetime,
+    policy: AllocationPolicy = CALLSCOPE,
+    rng: random.Random | None = None,
+) -> Assignment:
+    """Extend the visit's lease; if it had lapsed, lease again (maybe another number). A policy
+    whose holds do not follow heartbeats only notes that the visitor is still there."""
     with storage.write() as uow:
         visit = uow.visits.get(visit_id)
         if visit is None:
             raise NotFound("unknown visit")
         site = uow.sites.get(visit.site_id)
         assert site is not None
-        until = lease_end(now, lease_seconds)
-        kept = visit.number_id is not None and visit.mode in (VisitMode.POOL, VisitMode.EXTENSION)
-        if kept and uow.leases.extend(visit.id, visit.number_id or 0, visit.ext, now, until):
-            visit = replace(visit, expires_at=until, last_seen_at=now)
-        elif visit.mode in (VisitMode.POOL, VisitMode.EXTENSION, VisitMode.NONE):
-            visit, _ = _assign(
-                uow, site, replace(visit, last_seen_at=now), lease_seconds, now, random.Random()
-            )
-        uow.visits.save(visit)
-        number = _shown_number(uow, site, visit)
+        pool = Allocation(policy, policy.hold_seconds(lease_seconds), rng or random.Random())
+        visit = _keep(uow, site, replace(visit, last_seen_at=now), pool, now)
+        number = shown_number(uow, site, visit)
         uow.commit()
     return Assignment(visit, number, site)
+
+
+def _keep(uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime) -> Visit:
+    held = visit.number_id is not None and visit.mode in (VisitMode.POOL, VisitMode.EXTENSION)
+    if held and not pool.policy.heartbeats_extend:
+        uow.leases.touch_visit(visit.id, now, visit.expires_at)
+        return visit
+    until = lease_end(now, pool.hold_seconds)
+    if held and uow.leases.extend(visit.id, visit.number_id or 0, visit.ext, now, until):
+        uow.leases.touch_visit(visit.id, now, until)
+        return replace(visit, expires_at=until)
+    if visit.mode is not VisitMode.STATIC:
+        visit, _ = assign(uow, site, visit, pool, now)
+    uow.visits.save(visit)
+    return visit
 
 
 def _new_visit(site: Site, request: VisitRequest, now: datetime) -> Visit:
@@ -109,95 +138,8 @@ def _new_visit(site: Site, request: VisitRequest, now: datetime) -> Visit:
         click_ids=click_ids,
         ga_client_id=request.ga_client_id,
         last_seen_at=now,
+        client=request.client,
     )
-
-
-def _assign(
-    uow: UnitOfWork,
-    site: Site,
-    visit: Visit,
-    lease_seconds: int,
-    now: datetime,
-    rng: random.Random,
-) -> tuple[Visit, str]:
-    """Pool first; when the pool is full, the extension number with a fresh code; else a static
-    number of the visit's channel; else the site's own number (the visit is unattributable)."""
-    until = lease_end(now, lease_seconds)
-    for _ in range(CLAIM_ATTEMPTS):
-        free = uow.leases.free_pool_numbers(site.id, now, visit.visitor_id)
-        chosen = choose_number(free, visit.visitor_id)
-        if chosen is None:
-            break
-        lease = Lease(chosen.number_id, visit.id, now, until)
-        if uow.leases.claim(chosen.number_id, lease, visit.visitor_id, now):
-            leased = replace(
-                visit,
-                mode=VisitMode.POOL,
-                number_id=chosen.number_id,
-                ext=None,
-                expires_at=until,
-                reason=None,
-            )
-            return leased, _shown_number(uow, site, leased)
-    return _fallback(uow, site, visit, until, now, rng)
-
-
-def _fallback(
-    uow: UnitOfWork,
-    site: Site,
-    visit: Visit,
-    until: datetime,
-    now: datetime,
-    rng: random.Random,
-) -> tuple[Visit, str]:
-    pool = uow.numbers.for_site(site.id, NumberKind.POOL)
-    reason = "pool exhausted" if pool else "no pool numbers"
-    for number in uow.numbers.for_site(site.id, NumberKind.EXTENSION):
-        uow.leases.lock_number(number.id)
-        code = new_ext_code(uow.leases.live_codes(number.id, now), rng)
-        if code is not None:
-            uow.leases.add(Lease(number.id, visit.id, now, until, ext=code))
-            coded = replace(
-                visit,
-                mode=VisitMode.EXTENSION,
-                number_id=number.id,
-                ext=code,
-                expires_at=until,
-                reason=reason,
-            )
-            return coded, number.number
-    static = _static_for(uow, site, visit.channel)
-    if static is not None:
-        shown = replace(
-            visit,
-            mode=VisitMode.STATIC,
-            number_id=static[0],
-            ext=None,
-            expires_at=None,
-            reason=reason,
-        )
-        return shown, static[1]
-    unattributed = replace(
-        visit, mode=VisitMode.NONE, number_id=None, ext=None, expires_at=None, reason=reason
-    )
-    return unattributed, site.forward_to
-
-
-def _static_for(uow: UnitOfWork, site: Site, channel: Channel) -> tuple[int, str] | None:
-    for number in uow.numbers.for_site(site.id, NumberKind.STATIC):
-        if number.channel and (number.channel.source, number.channel.medium) == (
-            channel.source,
-            channel.medium,
-        ):
-            return number.id, number.number
-    return None
-
-
-def _shown_number(uow: UnitOfWork, site: Site, visit: Visit) -> str:
-    if visit.number_id is None:
-        return site.forward_to
-    number = uow.numbers.get(visit.number_id)
-    return number.number if number else site.forward_to
 
 
 def get_visit(storage: Storage, account_id: int, visit_id: str) -> Visit:
@@ -208,3 +150,10 @@ def get_visit(storage: Storage, account_id: int, visit_id: str) -> Visit:
     if visit is None or site is None or site.account_id != account_id:
         raise NotFound("unknown visit")
     return visit
+
+
+def address_hash(storage: Storage, address: str) -> str:
+    """A salted hash of a client address: enough to count one address's leases, useless for
+    finding the address again (the salt is a server secret)."""
+    salt = stored_secret(storage, "address_salt", lambda: secrets.token_hex(32))
+    return hmac.new(salt.encode(), address.encode(), hashlib.sha256).hexdigest()[:16]

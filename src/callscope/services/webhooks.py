@@ -181,26 +181,6 @@ async def run_forever(storage: Storage, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def stored_secret(storage: Storage, name: str, make: Callable[[], str]) -> str:
-    """A named secret kept in the database, made once by whichever process asks first."""
-    cached = _SECRETS.get((id(storage), name))
-    if cached is not None:
-        return cached
-    with storage.read() as uow:
-        value = uow.webhooks.secret(name)
-    if value is None:
-        with storage.write() as uow:
-            uow.webhooks.put_secret(name, make())
-            value = uow.webhooks.secret(name)
-            uow.commit()
-    assert value is not None
-    _SECRETS[(id(storage), name)] = value
-    return value
-
-
-_SECRETS: dict[tuple[int, str], str] = {}
-
-
 def _claim(storage: Storage, delivery: Delivery, now: datetime) -> bool:
     with storage.write() as uow:
         taken = uow.webhooks.claim(delivery.id, now, now + CLAIM)

@@ -90,7 +90,7 @@ def recording(form: TwilioForm, storage: StorageDep) -> Response:
     return Response(status_code=204)
 
 
-@router.api_route("/whisper", methods=["GET", "POST"])
+@router.post("/whisper")
 def whisper(
     form: TwilioForm, storage: StorageDep, call: Annotated[str, Query(max_length=128)]
 ) -> Response:

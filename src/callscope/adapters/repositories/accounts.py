@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
 from callscope.adapters.tables import accounts, api_keys
-from callscope.domain.sites import Account
+from callscope.domain.sites import Account, ApiKey
 
 
 class AccountRepository:
@@ -28,12 +28,33 @@ class AccountRepository:
 
     def add_key(
         self, account_id: int, key_hash: str, prefix: str, scope: str, now: datetime
-    ) -> None:
-        self._conn.execute(
+    ) -> int:
+        result = self._conn.execute(
             insert(api_keys).values(
                 account_id=account_id, key_hash=key_hash, prefix=prefix, scope=scope, created_at=now
             )
         )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def keys(self, account_id: int) -> list[ApiKey]:
+        query = select(api_keys).where(api_keys.c.account_id == account_id).order_by(api_keys.c.id)
+        return [
+            ApiKey(r["id"], r["prefix"], r["scope"], r["created_at"], r["revoked_at"])
+            for r in self._conn.execute(query).mappings()
+        ]
+
+    def revoke_key(self, account_id: int, key_id: int, now: datetime) -> bool:
+        """Revoke one of the account's keys; False when it has no such live key."""
+        revoked = self._conn.execute(
+            update(api_keys)
+            .where(
+                api_keys.c.id == key_id,
+                api_keys.c.account_id == account_id,
+                api_keys.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return revoked.rowcount == 1
 
     def key_owner(self, key_hash: str) -> tuple[int, str] | None:
         """(account id, scope) of a key that exists and is not revoked."""

@@ -1,19 +1,85 @@
-"""Who holds which pool number or extension code, now and in the past (the lease history)."""
+"""Who holds which pool number or extension code, now and in the past (the lease history).
+
+The statements on the visit and heartbeat path are built once, with bound parameters: building
+a SQLAlchemy statement costs more than SQLite running it, and replay runs them by the million."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import leases, tracking_numbers
+from callscope.adapters.tables import leases, tracking_numbers, visits
+from callscope.adapters.tables_pool import pool_exhaustions
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.sites import NumberKind
 from callscope.domain.visits import Lease
 
 numbers = tracking_numbers
+# A pool number with a channel is reserved for that source / medium (a sub-pool); the shared
+# pool is the numbers without one: IS NOT DISTINCT FROM matches NULL to NULL on both databases.
+_FREE = and_(
+    numbers.c.site_id == bindparam("b_site_id"),
+    numbers.c.kind == NumberKind.POOL.value,
+    or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff")),
+    numbers.c.source.is_not_distinct_from(bindparam("b_source")),
+    numbers.c.medium.is_not_distinct_from(bindparam("b_medium")),
+)
+_COLUMNS = (numbers.c.id, numbers.c.held_until, numbers.c.last_visitor_id)
+_IDLEST = (
+    select(*_COLUMNS)
+    .where(_FREE)
+    .order_by(numbers.c.held_until.is_not(None), numbers.c.held_until, numbers.c.id)
+)
+_IDLEST_FEW = _IDLEST.limit(bindparam("b_limit"))
+_OWN = select(*_COLUMNS).where(_FREE, numbers.c.last_visitor_id == bindparam("b_visitor")).limit(1)
+_CLAIM = (
+    update(numbers)
+    .where(
+        numbers.c.id == bindparam("b_number_id"),
+        or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff")),
+    )
+    .values(
+        holder_visit_id=bindparam("b_visit_id"),
+        held_until=bindparam("b_until"),
+        last_visitor_id=bindparam("b_visitor"),
+    )
+)
+_CUT_SHORT = (
+    update(leases)
+    .where(
+        leases.c.number_id == bindparam("b_number_id"),
+        leases.c.ext.is_(None),
+        leases.c.expires_at > bindparam("b_now"),
+    )
+    .values(expires_at=bindparam("b_now"))
+)
+_ADD = insert(leases)
+_HOLD_LONGER = (
+    update(numbers)
+    .where(
+        numbers.c.id == bindparam("b_number_id"),
+        numbers.c.holder_visit_id == bindparam("b_visit_id"),
+        numbers.c.held_until > bindparam("b_now"),
+    )
+    .values(held_until=bindparam("b_until"))
+)
+_EXTEND = (
+    update(leases)
+    .where(
+        leases.c.visit_id == bindparam("b_visit_id"),
+        leases.c.number_id == bindparam("b_number_id"),
+        leases.c.expires_at > bindparam("b_now"),
+    )
+    .values(expires_at=bindparam("b_until"))
+)
+_TOUCH = (
+    update(visits)
+    .where(visits.c.id == bindparam("b_visit_id"))
+    .values(expires_at=bindparam("b_until"), last_seen_at=bindparam("b_now"))
+)
 
 
 class LeaseRepository:
@@ -21,86 +87,78 @@ class LeaseRepository:
         self._conn = conn
 
     def free_pool_numbers(
-        self, site_id: int, now: datetime, visitor_id: str | None, limit: int = 8
+        self,
+        site_id: int,
+        cutoff: datetime,
+        visitor_id: str | None,
+        limit: int | None = 8,
+        reserved_for: tuple[str, str] | None = None,
     ) -> list[FreeNumber]:
-        """The pool numbers idle longest (by the index on held_until), plus the visitor's own
-        last number when it is free."""
-        free = and_(
-            numbers.c.site_id == site_id,
-            numbers.c.kind == NumberKind.POOL.value,
-            or_(numbers.c.held_until.is_(None), numbers.c.held_until <= now),
-        )
-        columns = (numbers.c.id, numbers.c.held_until, numbers.c.last_visitor_id)
-        idle = (
-            select(*columns)
-            .where(free)
-            .order_by(numbers.c.held_until.is_not(None), numbers.c.held_until, numbers.c.id)
-        )
-        found = list(self._conn.execute(idle.limit(limit)))
+        """Pool numbers whose hold ended by `cutoff` (now, or later to take back numbers whose
+        visitor left), idlest first, at most `limit`, plus the visitor's own last number; from
+        the sub-pool reserved for a (source, medium), or from the shared pool."""
+        source, medium = reserved_for or (None, None)
+        params = {
+            "b_site_id": site_id,
+            "b_cutoff": cutoff,
+            "b_limit": limit,
+            "b_source": source,
+            "b_medium": medium,
+        }
+        query = _IDLEST if limit is None else _IDLEST_FEW
+        found = list(self._conn.execute(query, params))
         if visitor_id:
-            own = select(*columns).where(free, numbers.c.last_visitor_id == visitor_id).limit(1)
-            found.extend(self._conn.execute(own))
+            found.extend(self._conn.execute(_OWN, {**params, "b_visitor": visitor_id}))
         return [FreeNumber(r.id, r.held_until, r.last_visitor_id) for r in found]
 
-    def claim(self, number_id: int, lease: Lease, visitor_id: str | None, now: datetime) -> bool:
-        """Bind a free number to a visit; False if someone else took it first (then try another).
+    def claim(self, lease: Lease, visitor_id: str | None, cutoff: datetime) -> bool:
+        """Bind a number whose hold ended by `cutoff` to a visit; False if someone else took
+        it first (then try another). Taking a number back cuts its holder's lease short.
 
         The WHERE re-checks freedom, so on PostgreSQL a concurrent claimer blocks on the row
         and then matches nothing; on SQLite writers are serialised anyway."""
         claimed = self._conn.execute(
-            update(numbers)
-            .where(
-                numbers.c.id == number_id,
-                or_(numbers.c.held_until.is_(None), numbers.c.held_until <= now),
-            )
-            .values(
-                holder_visit_id=lease.visit_id,
-                held_until=lease.expires_at,
-                last_visitor_id=visitor_id,
-            )
+            _CLAIM,
+            {
+                "b_number_id": lease.number_id,
+                "b_cutoff": cutoff,
+                "b_visit_id": lease.visit_id,
+                "b_until": lease.expires_at,
+                "b_visitor": visitor_id,
+            },
         )
         if claimed.rowcount != 1:
             return False
+        if cutoff > lease.started_at:
+            self._conn.execute(
+                _CUT_SHORT, {"b_number_id": lease.number_id, "b_now": lease.started_at}
+            )
         self.add(lease)
         return True
 
     def add(self, lease: Lease) -> None:
-        self._conn.execute(
-            insert(leases).values(
-                number_id=lease.number_id,
-                visit_id=lease.visit_id,
-                ext=lease.ext,
-                started_at=lease.started_at,
-                expires_at=lease.expires_at,
-            )
-        )
+        values = {
+            "number_id": lease.number_id,
+            "visit_id": lease.visit_id,
+            "ext": lease.ext,
+            "started_at": lease.started_at,
+            "expires_at": lease.expires_at,
+        }
+        self._conn.execute(_ADD, values)
 
     def extend(
         self, visit_id: str, number_id: int, ext: str | None, now: datetime, until: datetime
     ) -> bool:
         """Move a live lease's end forward; False when the lease already ended."""
-        if ext is None:
-            held = self._conn.execute(
-                update(numbers)
-                .where(
-                    numbers.c.id == number_id,
-                    numbers.c.holder_visit_id == visit_id,
-                    numbers.c.held_until > now,
-                )
-                .values(held_until=until)
-            )
-            if held.rowcount != 1:
-                return False
-        extended = self._conn.execute(
-            update(leases)
-            .where(
-                leases.c.visit_id == visit_id,
-                leases.c.number_id == number_id,
-                leases.c.expires_at > now,
-            )
-            .values(expires_at=until)
-        )
-        return extended.rowcount >= 1
+        params = {"b_visit_id": visit_id, "b_number_id": number_id, "b_now": now, "b_until": until}
+        if ext is None and self._conn.execute(_HOLD_LONGER, params).rowcount != 1:
+            return False
+        return self._conn.execute(_EXTEND, params).rowcount >= 1
+
+    def touch_visit(self, visit_id: str, now: datetime, until: datetime | None) -> None:
+        """A heartbeat's whole change to a visit whose lease was extended: its lease end and
+        the moment it was last seen (saving the whole visit costs replay a third of its time)."""
+        self._conn.execute(_TOUCH, {"b_visit_id": visit_id, "b_now": now, "b_until": until})
 
     def holder_at(self, number_id: int, at: datetime, ext: str | None = None) -> Lease | None:
         """The latest lease on the number (and code) that started at or before `at`."""
@@ -130,3 +188,41 @@ class LeaseRepository:
         """Serialise code allocation on one extension number (a no-op on SQLite, whose
         writers are serialised already)."""
         self._conn.execute(select(numbers.c.id).where(numbers.c.id == number_id).with_for_update())
+
+    def live_pool_leases(self, site_id: int, now: datetime) -> int:
+        """Pool numbers of the site held right now."""
+        query = select(func.count()).where(
+            numbers.c.site_id == site_id,
+            numbers.c.kind == NumberKind.POOL.value,
+            numbers.c.held_until > now,
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def pool_lease_spans(
+        self, site_id: int, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """(start, end) of every pool lease of the site that overlaps [start, end)."""
+        query = (
+            select(leases.c.started_at, leases.c.expires_at)
+            .join(numbers, numbers.c.id == leases.c.number_id)
+            .where(
+                numbers.c.site_id == site_id,
+                numbers.c.kind == NumberKind.POOL.value,
+                leases.c.started_at < end,
+                leases.c.expires_at > start,
+            )
+        )
+        return [(r.started_at, r.expires_at) for r in self._conn.execute(query)]
+
+    def note_exhaustion(self, site_id: int, visit_id: str, at: datetime, fallback: str) -> None:
+        """A visit found every pool number held; `fallback` is the visit mode it got instead."""
+        values = {"site_id": site_id, "visit_id": visit_id, "at": at, "fallback": fallback}
+        self._conn.execute(insert(pool_exhaustions).values(**values))
+
+    def exhaustions(self, site_id: int, start: datetime, end: datetime) -> int:
+        query = select(func.count()).where(
+            pool_exhaustions.c.site_id == site_id,
+            pool_exhaustions.c.at >= start,
+            pool_exhaustions.c.at < end,
+        )
+        return int(self._conn.execute(query).scalar_one())

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
 from callscope.adapters.tables import visits
-from callscope.domain.visits import Visit
+from callscope.domain.visits import Visit, VisitMode
 
 
 class VisitRepository:
@@ -26,6 +26,16 @@ class VisitRepository:
     def save(self, visit: Visit) -> None:
         values = rows.visit_columns(visit)
         self._conn.execute(update(visits).where(visits.c.id == visit.id).values(**values))
+
+    def live_pool_leases(self, site_id: int, client: str, now: datetime) -> int:
+        """Pool numbers visits from one client address hold right now."""
+        query = select(func.count()).where(
+            visits.c.site_id == site_id,
+            visits.c.client == client,
+            visits.c.expires_at > now,
+            visits.c.mode == VisitMode.POOL.value,
+        )
+        return int(self._conn.execute(query).scalar_one())
 
     def count(self, site_id: int, start: datetime, end: datetime) -> int:
         query = select(func.count()).where(

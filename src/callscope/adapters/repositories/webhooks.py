@@ -11,7 +11,6 @@ from sqlalchemy.engine import Connection
 
 from callscope.adapters.repositories._insert import insert_if_absent
 from callscope.adapters.tables_reporting import (
-    dashboard_secrets,
     webhook_deliveries,
     webhook_endpoints,
 )
@@ -127,14 +126,6 @@ class WebhookRepository:
             .limit(limit)
         )
         return [_delivery(r) for r in self._conn.execute(query)]
-
-    def secret(self, name: str) -> str | None:
-        query = select(dashboard_secrets.c.value).where(dashboard_secrets.c.name == name)
-        found = self._conn.execute(query).scalar_one_or_none()
-        return str(found) if found is not None else None
-
-    def put_secret(self, name: str, value: str) -> bool:
-        return insert_if_absent(self._conn, dashboard_secrets, {"name": name, "value": value})
 
 
 def _endpoint_columns() -> tuple[Any, ...]:

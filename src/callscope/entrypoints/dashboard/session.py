@@ -15,7 +15,7 @@ from fastapi import Request, Response
 
 from callscope.adapters.storage import Storage
 from callscope.services.accounts import Principal, authenticate, hash_key
-from callscope.services.webhooks import stored_secret
+from callscope.services.secrets import stored_secret
 
 COOKIE = "callscope_session"
 LIFETIME = timedelta(days=7)

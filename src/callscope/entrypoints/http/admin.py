@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query
 
 from callscope.adapters.repositories.reports import CallFilter
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
-from callscope.entrypoints.http.deps import AdminDep, NowDep, PrincipalDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.deps import (
+    AdminDep,
+    NowDep,
+    PrincipalDep,
+    SettingsDep,
+    SiteId,
+    SiteParam,
+    StorageDep,
+)
 from callscope.entrypoints.http.periods import period
 from callscope.entrypoints.http.schemas import (
     CallOut,
@@ -19,7 +27,7 @@ from callscope.entrypoints.http.schemas import (
     SiteOut,
 )
 from callscope.phone import display, to_e164
-from callscope.services import reports, sites
+from callscope.services import privacy, reports, sites
 
 router = APIRouter(tags=["admin"])
 
@@ -69,13 +77,13 @@ def list_sites(storage: StorageDep, principal: PrincipalDep) -> dict[str, list[S
 
 
 @router.get("/v1/sites/{site_id}", response_model=SiteOut)
-def get_site(site_id: int, storage: StorageDep, principal: PrincipalDep) -> SiteOut:
+def get_site(site_id: SiteId, storage: StorageDep, principal: PrincipalDep) -> SiteOut:
     return site_out(sites.get_site(storage, principal.account_id, site_id))
 
 
 @router.post("/v1/sites/{site_id}/numbers", response_model=NumberOut, status_code=201)
 def add_number(
-    site_id: int,
+    site_id: SiteId,
     body: NumberIn,
     storage: StorageDep,
     settings: SettingsDep,
@@ -94,7 +102,7 @@ def add_number(
 
 @router.get("/v1/sites/{site_id}/numbers")
 def list_numbers(
-    site_id: int, storage: StorageDep, principal: PrincipalDep
+    site_id: SiteId, storage: StorageDep, principal: PrincipalDep
 ) -> dict[str, list[NumberOut]]:
     found = sites.list_numbers(storage, principal.account_id, site_id)
     return {"numbers": [number_out(n) for n in found]}
@@ -105,7 +113,7 @@ def list_calls(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     status: Literal["ringing", "answered", "completed", "missed", "failed"] | None = None,
@@ -118,3 +126,12 @@ def list_calls(
     return {
         "calls": [CallOut.of(c) for c in reports.call_log(storage, principal.account_id, query)]
     }
+
+
+@router.delete("/v1/callers/{number}")
+def erase_caller(
+    number: str, storage: StorageDep, settings: SettingsDep, principal: AdminDep
+) -> dict[str, int]:
+    """Erase a caller's number from this account's calls (a data subject's request)."""
+    caller = to_e164(number, settings.default_region)
+    return {"calls": privacy.erase_caller(storage, principal.account_id, caller)}

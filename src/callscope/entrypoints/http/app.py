@@ -10,8 +10,19 @@ from fastapi import FastAPI, Request, Response
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.dashboard import pages as dashboard
-from callscope.entrypoints.http import admin, errors, integrations, reports, telephony, visits, web
+from callscope.entrypoints.http import (
+    admin,
+    errors,
+    integrations,
+    keys,
+    pool,
+    reports,
+    telephony,
+    visits,
+    web,
+)
 from callscope.entrypoints.http.cors import PublicCors
+from callscope.entrypoints.http.rate_limit import TokenBuckets
 from callscope.logs import log_event
 from callscope.settings import Settings
 from callscope.telephony import twilio
@@ -28,8 +39,22 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = storage or Storage.connect(settings.database_url, settings.auto_migrate)
     app.state.routes = RouteTable(app.state.storage)
     app.state.demo_site_key = settings.demo_site_key
+    per_ip, per_site = settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute
+    app.state.address_limits = TokenBuckets(per_ip, burst=max(1.0, per_ip / 3))
+    app.state.site_limits = TokenBuckets(per_site, burst=max(1.0, per_site / 3))
     errors.install(app)
-    for module in (visits, telephony, twilio, admin, reports, web, integrations, dashboard):
+    for module in (
+        visits,
+        telephony,
+        twilio,
+        admin,
+        keys,
+        pool,
+        reports,
+        web,
+        integrations,
+        dashboard,
+    ):
         app.include_router(module.router)
     app.add_middleware(PublicCors, paths=("/v1/visits",))
     app.middleware("http")(_request_log)

@@ -6,7 +6,8 @@ import hmac
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
@@ -37,16 +38,26 @@ def get_now() -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+# Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).
+MAX_ID = 2**63 - 1
+SiteId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SiteParam = Annotated[int, Query(ge=1, le=MAX_ID, description="the site's id")]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RoutesDep = Annotated[RouteTable, Depends(get_routes)]
 
 
+# Declared as a security scheme, so /docs has an "Authorize" button and tools see it as auth.
+bearer = HTTPBearer(auto_error=False, description="An API key: Authorization: Bearer cs_...")
+
+
 def get_principal(
-    storage: StorageDep, authorization: Annotated[str | None, Header()] = None
+    storage: StorageDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Principal:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer":
+    if credentials is None:
         raise Unauthorized("send Authorization: Bearer API_KEY")
-    return authenticate(storage, token.strip())
+    return authenticate(storage, credentials.credentials.strip())
 
 
 def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

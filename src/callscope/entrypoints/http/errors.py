@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from callscope.domain.errors import (
     Conflict,
@@ -14,6 +17,8 @@ from callscope.domain.errors import (
     NotFound,
     Unauthorized,
 )
+from callscope.entrypoints.http.rate_limit import RateLimited
+from callscope.logs import log_event
 
 STATUS: dict[type[DomainError], int] = {
     InvalidInput: 400,
@@ -26,12 +31,28 @@ STATUS: dict[type[DomainError], int] = {
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _storage_down)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
 
 async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    if isinstance(exc, RateLimited):
+        return JSONResponse(
+            {"error": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+        )
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+async def _storage_down(_request: Request, exc: OperationalError) -> JSONResponse:
+    # The database is unreachable: a retryable condition, not a bug (routing carries on from
+    # its in-memory copy; the snippet keeps the page's own number).
+    log_event("storage_unavailable", level=logging.ERROR, error=type(exc.orig).__name__)
+    return JSONResponse(
+        {"error": "storage unavailable, try again shortly"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,7 +13,16 @@ from pydantic import BaseModel, Field
 
 from callscope.adapters.repositories.spend import SpendEntry
 from callscope.adapters.repositories.webhooks import Endpoint
-from callscope.entrypoints.http.deps import AdminDep, NowDep, PrincipalDep, StorageDep
+from callscope.entrypoints.http.deps import (
+    MAX_ID,
+    AdminDep,
+    ItemId,
+    NowDep,
+    PrincipalDep,
+    SiteId,
+    SiteParam,
+    StorageDep,
+)
 from callscope.entrypoints.http.periods import period
 from callscope.entrypoints.http.reports import qualified_default
 from callscope.services import exports, reports, sites, spend, webhooks
@@ -44,7 +53,7 @@ class SpendIn(BaseModel):
 
 
 class SpendBatch(BaseModel):
-    site: int
+    site: int = Field(ge=1, le=MAX_ID)
     entries: list[SpendIn] = Field(min_length=1, max_length=10_000)
 
 
@@ -74,7 +83,7 @@ def import_spend(
     storage: StorageDep,
     principal: AdminDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     csv_text: Annotated[str, Body(media_type="text/csv", max_length=5_000_000)],
     currency: Annotated[str, Query(min_length=3, max_length=3)] = "USD",
 ) -> dict[str, int]:
@@ -102,7 +111,7 @@ def export_csv(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     by: Literal["source", "medium", "campaign", "term", "landing_page", "day", "week"] = "source",
@@ -120,7 +129,7 @@ def google_ads(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     conversion_name: Annotated[str, Query(min_length=1, max_length=100)] = "Phone call",
@@ -142,7 +151,7 @@ def ga4(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     event_name: Annotated[str, Query(max_length=40)] = "phone_call",
@@ -171,7 +180,7 @@ def _endpoint_out(endpoint: Endpoint, with_secret: bool = False) -> dict[str, An
 
 @router.post("/v1/sites/{site_id}/webhooks", status_code=201)
 def add_webhook(
-    site_id: int, body: WebhookIn, storage: StorageDep, principal: AdminDep, now: NowDep
+    site_id: SiteId, body: WebhookIn, storage: StorageDep, principal: AdminDep, now: NowDep
 ) -> dict[str, Any]:
     """A new endpoint; its signing secret is in this answer only."""
     endpoint = webhooks.add_endpoint(
@@ -181,21 +190,23 @@ def add_webhook(
 
 
 @router.get("/v1/sites/{site_id}/webhooks")
-def list_webhooks(site_id: int, storage: StorageDep, principal: PrincipalDep) -> dict[str, Any]:
+def list_webhooks(site_id: SiteId, storage: StorageDep, principal: PrincipalDep) -> dict[str, Any]:
     found = webhooks.list_endpoints(storage, principal.account_id, site_id)
     return {"webhooks": [_endpoint_out(e) for e in found]}
 
 
 @router.delete("/v1/sites/{site_id}/webhooks/{endpoint_id}", status_code=204)
 def remove_webhook(
-    site_id: int, endpoint_id: int, storage: StorageDep, principal: AdminDep, now: NowDep
+    site_id: SiteId, endpoint_id: ItemId, storage: StorageDep, principal: AdminDep, now: NowDep
 ) -> Response:
     webhooks.remove_endpoint(storage, principal.account_id, site_id, endpoint_id, now)
     return Response(status_code=204)
 
 
 @router.get("/v1/sites/{site_id}/webhooks/deliveries")
-def list_deliveries(site_id: int, storage: StorageDep, principal: PrincipalDep) -> dict[str, Any]:
+def list_deliveries(
+    site_id: SiteId, storage: StorageDep, principal: PrincipalDep
+) -> dict[str, Any]:
     found = webhooks.list_deliveries(storage, principal.account_id, site_id)
     return {
         "deliveries": [

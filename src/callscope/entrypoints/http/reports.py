@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from callscope.entrypoints.http.deps import NowDep, PrincipalDep, StorageDep
+from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SiteParam, StorageDep
 from callscope.entrypoints.http.periods import period
 from callscope.services import reports, sites
 from callscope.services.reports import Report, ReportQuery
@@ -44,7 +44,7 @@ def channels(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     by: By = "source",
@@ -62,7 +62,7 @@ def usage(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: int,
+    site: SiteParam,
     months: Annotated[int, Query(ge=1, le=36)] = 12,
 ) -> dict[str, object]:
     found = reports.usage(storage, principal.account_id, site, months, now)

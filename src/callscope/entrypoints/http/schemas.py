@@ -35,7 +35,10 @@ class ChannelBody(Strict):
         )
 
     def to_domain(self) -> Channel:
-        return Channel(self.source.lower(), self.medium.lower(), self.campaign, self.term)
+        # A blank campaign or term is no campaign or term (reports would tell them apart).
+        return Channel(
+            self.source.lower(), self.medium.lower(), self.campaign or None, self.term or None
+        )
 
 
 class FirstTouch(Strict):

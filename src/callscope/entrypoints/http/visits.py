@@ -30,6 +30,9 @@ def create_visit(
     now: NowDep,
     user_agent: Annotated[str | None, Header()] = None,
 ) -> VisitOut:
+    address = request.client.host if request.client else "unknown"
+    request.app.state.address_limits.take(address, "address")
+    request.app.state.site_limits.take(body.site_key, "site")
     visit_request = service.VisitRequest(
         site_key=body.site_key,
         landing_url=body.landing_url,
@@ -40,8 +43,15 @@ def create_visit(
         first_touch_url=body.first_touch.landing_url if body.first_touch else None,
         first_touch_referrer=body.first_touch.referrer if body.first_touch else None,
         ga_client_id=body.ga_client_id,
+        client=service.address_hash(storage, address),
     )
-    assignment = service.start_visit(storage, visit_request, settings.lease_seconds, now)
+    assignment = service.start_visit(
+        storage,
+        visit_request,
+        settings.lease_seconds,
+        now,
+        leases_per_client=settings.leases_per_ip,
+    )
     visit = assignment.visit
     log_event(
         "visit",

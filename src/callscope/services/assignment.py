@@ -1,0 +1,156 @@
+"""Which number a visit is shown: a pool number claimed under the allocation policy, else the
+extension number with a fresh code, a static number of its channel, or the site's own number."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from callscope.adapters.unit_of_work import UnitOfWork
+from callscope.domain.allocation import AllocationPolicy, new_ext_code
+from callscope.domain.channel import Channel
+from callscope.domain.sites import NumberKind, Site
+from callscope.domain.visits import Lease, Visit, VisitMode, lease_end
+
+CLAIM_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The policy a request runs under, with the hold it gives and its source of chance."""
+
+    policy: AllocationPolicy
+    hold_seconds: int
+    rng: random.Random
+    leases_per_client: int | None = None
+
+
+def assign(
+    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime
+) -> tuple[Visit, str]:
+    """Pool first (a free number, else one whose visitor left, if the policy takes numbers
+    back); when the pool is full, the extension number with a fresh code; else a static number
+    of the visit's channel; else the site's own number (the visit is unattributable)."""
+    until = lease_end(now, pool.hold_seconds)
+    if _client_has_enough(uow, site, visit, pool, now):
+        # A flood from one address must not drain the pool: it gets what an exhausted pool gives.
+        visit = replace(visit, reason="too many visits from one address")
+        return _instead_of_pool(uow, site, visit, until, now, pool.rng)
+    reclaim = pool.policy.reclaim_cutoff(now, pool.hold_seconds)
+    for cutoff in (now,) if reclaim is None else (now, reclaim):
+        number_id = _claim(uow, site, visit, pool, cutoff, now)
+        if number_id is not None:
+            leased = replace(
+                visit,
+                mode=VisitMode.POOL,
+                number_id=number_id,
+                ext=None,
+                expires_at=until,
+                reason=None,
+            )
+            return leased, shown_number(uow, site, leased)
+    return _fallback(uow, site, visit, until, now, pool.rng)
+
+
+def _client_has_enough(
+    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime
+) -> bool:
+    if pool.leases_per_client is None or visit.client is None:
+        return False
+    return uow.visits.live_pool_leases(site.id, visit.client, now) >= pool.leases_per_client
+
+
+def _claim(
+    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, cutoff: datetime, now: datetime
+) -> int | None:
+    """A number whose hold ended by `cutoff`, claimed for the visit; None when none is left."""
+    # The sub-pool reserved for the visit's channel first, then the shared pool.
+    for reserved in ((visit.channel.source, visit.channel.medium), None):
+        number_id = _claim_in(uow, site, visit, pool, cutoff, now, reserved)
+        if number_id is not None:
+            return number_id
+    return None
+
+
+def _claim_in(
+    uow: UnitOfWork,
+    site: Site,
+    visit: Visit,
+    pool: Allocation,
+    cutoff: datetime,
+    now: datetime,
+    reserved: tuple[str, str] | None,
+) -> int | None:
+    visitor = visit.visitor_id if pool.policy.returning_visitor else None
+    until = lease_end(now, pool.hold_seconds)
+    for _ in range(CLAIM_ATTEMPTS):
+        candidates = pool.policy.candidates
+        free = uow.leases.free_pool_numbers(site.id, cutoff, visitor, candidates, reserved)
+        chosen = pool.policy.choose(free, visitor, pool.rng)
+        if chosen is None:
+            return None
+        lease = Lease(chosen.number_id, visit.id, now, until)
+        if uow.leases.claim(lease, visit.visitor_id, cutoff):
+            return chosen.number_id
+    return None
+
+
+def _fallback(
+    uow: UnitOfWork,
+    site: Site,
+    visit: Visit,
+    until: datetime,
+    now: datetime,
+    rng: random.Random,
+) -> tuple[Visit, str]:
+    pool = uow.numbers.for_site(site.id, NumberKind.POOL)
+    reason = "pool exhausted" if pool else "no pool numbers"
+    visit, number = _instead_of_pool(uow, site, replace(visit, reason=reason), until, now, rng)
+    if pool:
+        uow.leases.note_exhaustion(site.id, visit.id, now, visit.mode.value)
+    return visit, number
+
+
+def _instead_of_pool(
+    uow: UnitOfWork,
+    site: Site,
+    visit: Visit,
+    until: datetime,
+    now: datetime,
+    rng: random.Random,
+) -> tuple[Visit, str]:
+    for number in uow.numbers.for_site(site.id, NumberKind.EXTENSION):
+        uow.leases.lock_number(number.id)
+        code = new_ext_code(uow.leases.live_codes(number.id, now), rng)
+        if code is not None:
+            uow.leases.add(Lease(number.id, visit.id, now, until, ext=code))
+            coded = replace(
+                visit, mode=VisitMode.EXTENSION, number_id=number.id, ext=code, expires_at=until
+            )
+            return coded, number.number
+    static = _static_for(uow, site, visit.channel)
+    if static is not None:
+        shown = replace(
+            visit, mode=VisitMode.STATIC, number_id=static[0], ext=None, expires_at=None
+        )
+        return shown, static[1]
+    unattributed = replace(visit, mode=VisitMode.NONE, number_id=None, ext=None, expires_at=None)
+    return unattributed, site.forward_to
+
+
+def _static_for(uow: UnitOfWork, site: Site, channel: Channel) -> tuple[int, str] | None:
+    for number in uow.numbers.for_site(site.id, NumberKind.STATIC):
+        if number.channel and (number.channel.source, number.channel.medium) == (
+            channel.source,
+            channel.medium,
+        ):
+            return number.id, number.number
+    return None
+
+
+def shown_number(uow: UnitOfWork, site: Site, visit: Visit) -> str:
+    if visit.number_id is None:
+        return site.forward_to
+    number = uow.numbers.get(visit.number_id)
+    return number.number if number else site.forward_to

@@ -1,0 +1,138 @@
+"""Tenant isolation: every authenticated route, taken from the app's own OpenAPI schema (so a
+new route is walked automatically), is tried with another account's key against this
+account's data, and answers 403/404 or only the caller's own data, changing nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from callscope.services.accounts import create_account
+from tests.conftest import Api
+from tests.integration.test_call_flow import POOL_NUMBER, make_site, site_key
+
+CALLER = "+12125550123"
+# Bodies for routes that take one; "{site_id}" stands for the victim's site. A route missing
+# here fails the walk: add a body that would succeed for the victim.
+BODIES: dict[str, Any] = {
+    "POST /v1/sites/{site_id}/numbers": {"number": "+15550100777", "kind": "pool"},
+    "POST /v1/sites/{site_id}/webhooks": {"url": "https://hooks.example/x"},
+    "POST /v1/spend": {
+        "site": "{site_id}",
+        "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],
+    },
+    "POST /v1/spend/import": "date,source,medium,campaign,term,cost,currency\n"
+    "2026-01-05,google,cpc,,,10.00,USD\n",
+    "POST /v1/sites": {"name": "mine", "forward_to": "+15550100150"},
+    "POST /v1/keys": {"scope": "read"},
+    "PUT /v1/twilio/credentials": {"account_sid": "AC123", "auth_token": "token-of-other"},
+}
+# Routes that act only on the caller's own account whatever they are given.
+OWN_ACCOUNT_ONLY = {
+    "GET /v1/sites",
+    "POST /v1/sites",
+    "GET /v1/keys",
+    "POST /v1/keys",
+    "PUT /v1/twilio/credentials",
+    "DELETE /v1/callers/{number}",
+}
+
+
+@dataclass(frozen=True)
+class Victim:
+    ids: dict[str, str]
+    secrets: list[str]
+
+
+def victim(api: Api) -> Victim:
+    site_id = make_site(api)
+    key = site_key(api, site_id)
+    shown = api.client.post(
+        "/v1/visits", json={"site_key": key, "landing_url": "https://a/?gclid=1"}
+    ).json()
+    event = {
+        "call_id": "victim-call",
+        "event": "started",
+        "at": datetime.now(UTC).isoformat(),
+        "dialed_number": POOL_NUMBER,
+        "caller": CALLER,
+    }
+    api.client.post("/v1/calls/events", headers=api.telephony, json=event)
+    hook = api.client.post(
+        f"/v1/sites/{site_id}/webhooks",
+        headers=api.admin,
+        json={"url": "https://victim.example/hook"},
+    ).json()
+    key_id = api.client.get("/v1/keys", headers=api.admin).json()["keys"][0]["key_id"]
+    ids = {
+        "site_id": str(site_id),
+        "site": str(site_id),
+        "visit_id": shown["visit_id"],
+        "key_id": str(key_id),
+        "endpoint_id": str(hook["id"]),
+        "number": CALLER,
+        "kind": "calls.csv",
+    }
+    return Victim(
+        ids, [key, shown["visit_id"], POOL_NUMBER, CALLER, "victim.example", api.api_key[:12]]
+    )
+
+
+def authenticated_operations(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
+    spec = api.client.get("/openapi.json").json()
+    found = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security"):
+                found.append((method.upper(), path, operation))
+    return found
+
+
+def snapshot(api: Api, v: Victim) -> str:
+    site = v.ids["site_id"]
+    parts = [
+        api.client.get(f"/v1/sites/{site}", headers=api.admin).text,
+        api.client.get(f"/v1/sites/{site}/numbers", headers=api.admin).text,
+        api.client.get("/v1/calls", headers=api.admin, params={"site": site}).text,
+        api.client.get(f"/v1/sites/{site}/webhooks", headers=api.admin).text,
+        api.client.get("/v1/keys", headers=api.admin).text,
+    ]
+    return json.dumps(parts)
+
+
+def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> None:
+    v = victim(api)
+    before = snapshot(api, v)
+    _, other_key = create_account(api.storage, "Intruder", datetime.now(UTC))
+    intruder = {"Authorization": f"Bearer {other_key}"}
+    operations = authenticated_operations(api)
+    assert len(operations) >= 20
+    for method, path, operation in operations:
+        name = f"{method} {path}"
+        url = path.format(**v.ids)
+        params = {
+            p["name"]: v.ids.get(p["name"], "x")
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        }
+        params.update({"site": v.ids["site"]} if "site" in json.dumps(operation) else {})
+        kwargs: dict[str, Any] = {"params": params, "headers": intruder}
+        if "requestBody" in operation:
+            if name not in BODIES:
+                pytest.fail(f"no sample body for {name}: add one to BODIES")
+            body = BODIES[name]
+            if isinstance(body, str):
+                kwargs["content"] = body
+            else:
+                kwargs["json"] = json.loads(
+                    json.dumps(body).replace('"{site_id}"', v.ids["site_id"])
+                )
+        answer = api.client.request(method, url, **kwargs)
+        if name not in OWN_ACCOUNT_ONLY:
+            assert answer.status_code in (403, 404), f"{name} answered {answer.status_code}"
+        assert not [s for s in v.secrets if s in answer.text], f"{name} leaked data"
+    assert snapshot(api, v) == before
