@@ -151,6 +151,21 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def pool_site(url: str, key: str, numbers: list[str], forward_to: str = "+15550100199") -> str:
+    """A site with these pool numbers on a running server; returns its site key."""
+    admin = {"Authorization": f"Bearer {key}"}
+    site = httpx.post(
+        f"{url}/v1/sites", headers=admin, json={"name": "Test site", "forward_to": forward_to}
+    ).json()
+    for number in numbers:
+        httpx.post(
+            f"{url}/v1/sites/{site['site_id']}/numbers",
+            headers=admin,
+            json={"number": number, "kind": "pool"},
+        ).raise_for_status()
+    return str(site["site_key"])
+
+
 def create_key(env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "callscope", "account", "create", "Live test"],

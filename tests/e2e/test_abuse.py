@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import create_key, free_port, server_env, start_server, stop_server
+from tests.conftest import create_key, free_port, pool_site, server_env, start_server, stop_server
 
 POOL = 20
 FLOOD = 10_000
@@ -25,7 +25,7 @@ def test_ten_thousand_visits_from_one_address_cannot_drain_the_pool(tmp_path: Pa
     url = f"http://127.0.0.1:{port}"
     process = start_server(env, port, tmp_path / "server.log")
     try:
-        site_key = pool_site(url, key)
+        site_key = pool_site(url, key, [f"+1555010{i + 150:04d}" for i in range(POOL)])
         flood = send_flood(url, site_key)
         real = [visit(url, site_key, f"198.51.100.{i}") for i in range(1, 16)]
     finally:
@@ -37,20 +37,6 @@ def test_ten_thousand_visits_from_one_address_cannot_drain_the_pool(tmp_path: Pa
     assert 0 < len(leased) <= 3  # and what got through holds at most 3 numbers
     assert all(r["mode"] == "pool" for r in real)
     assert len({r["number"] for r in real}) == len(real)
-
-
-def pool_site(url: str, key: str) -> str:
-    admin = {"Authorization": f"Bearer {key}"}
-    site = httpx.post(
-        f"{url}/v1/sites", headers=admin, json={"name": "Flooded", "forward_to": "+15550100199"}
-    ).json()
-    for i in range(POOL):
-        httpx.post(
-            f"{url}/v1/sites/{site['site_id']}/numbers",
-            headers=admin,
-            json={"number": f"+1555010{i + 150:04d}", "kind": "pool"},
-        ).raise_for_status()
-    return str(site["site_key"])
 
 
 def send_flood(url: str, site_key: str) -> list[tuple[int, dict[str, object]]]:

@@ -22,6 +22,7 @@ from tests.conftest import (
     SECRET,
     create_key,
     free_port,
+    pool_site,
     reset_postgres,
     server_env,
     start_server,
@@ -31,6 +32,7 @@ from tests.e2e.tcp_proxy import TcpProxy
 
 TELEPHONY = {"X-Callscope-Secret": SECRET}
 FORWARD = "+15550100199"
+THREE = [f"+155501002{i:02d}" for i in range(3)]
 
 
 def need_postgres() -> str:
@@ -39,20 +41,6 @@ def need_postgres() -> str:
             pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
     return PG_URL
-
-
-def setup_site(url: str, key: str, pool: int = 3) -> str:
-    admin = {"Authorization": f"Bearer {key}"}
-    site = httpx.post(
-        f"{url}/v1/sites", headers=admin, json={"name": "Faults", "forward_to": FORWARD}
-    ).json()
-    for i in range(pool):
-        httpx.post(
-            f"{url}/v1/sites/{site['site_id']}/numbers",
-            headers=admin,
-            json={"number": f"+155501002{i:02d}", "kind": "pool"},
-        ).raise_for_status()
-    return str(site["site_key"])
 
 
 @pytest.fixture
@@ -66,7 +54,7 @@ def proxied_server(tmp_path: Path) -> Iterator[tuple[str, TcpProxy]]:
     port = free_port()
     process = start_server(env, port, tmp_path / "server.log")
     url = f"http://127.0.0.1:{port}"
-    setup_site(url, key)
+    pool_site(url, key, THREE)
     try:
         yield url, proxy
     finally:
@@ -131,7 +119,7 @@ def test_kill_9_under_load_loses_no_acknowledged_event_and_duplicates_no_call(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = start_server(env, port, tmp_path / "first.log")
-    site_key = setup_site(url, key)
+    site_key = pool_site(url, key, THREE)
     for _ in range(3):
         httpx.post(f"{url}/v1/visits", json={"site_key": site_key, "landing_url": "https://a/"})
     now = datetime.now(UTC)

@@ -18,6 +18,7 @@ from tests.conftest import (
     PG_URL,
     create_key,
     free_port,
+    pool_site,
     reset_postgres,
     server_env,
     start_server,
@@ -55,24 +56,10 @@ def pg_servers(tmp_path: Path) -> Iterator[Servers]:
             stop_server(process)
 
 
-def setup_site(url: str, key: str) -> str:
-    admin = {"Authorization": f"Bearer {key}"}
-    site = httpx.post(
-        f"{url}/v1/sites", headers=admin, json={"name": "Busy", "forward_to": "+15550100199"}
-    ).json()
-    for i in range(POOL):
-        httpx.post(
-            f"{url}/v1/sites/{site['site_id']}/numbers",
-            headers=admin,
-            json={"number": f"+1555020{i:04d}", "kind": "pool"},
-        ).raise_for_status()
-    return str(site["site_key"])
-
-
 @pytest.mark.e2e
 def test_four_servers_never_lease_one_number_to_two_live_visits(pg_servers: Servers) -> None:
     key, urls = pg_servers.key, pg_servers.urls
-    site_key = setup_site(urls[0], key)
+    site_key = pool_site(urls[0], key, [f"+1555020{i:04d}" for i in range(POOL)])
 
     def visit(i: int) -> dict[str, object]:
         answer = httpx.post(

@@ -4,6 +4,7 @@ Leaving the block without `commit()` rolls back. Write units take SQLite's lock 
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -39,14 +40,23 @@ class UnitOfWork:
     secrets: SecretRepository
     rollups: RollupRepository
 
-    def __init__(self, engine: Engine, write: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, write: bool = True, writer_lock: threading.RLock | None = None
+    ) -> None:
         self._engine = engine
         self._write = write
+        self._writer_lock = writer_lock
         self._conn: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
-        conn = self._engine.connect().execution_options(**{WRITE: self._write})
-        conn.begin()
+        if self._writer_lock is not None:
+            self._writer_lock.acquire()
+        try:
+            conn = self._engine.connect().execution_options(**{WRITE: self._write})
+            conn.begin()
+        except BaseException:
+            self._release()
+            raise
         self._conn = conn
         self.accounts = AccountRepository(conn)
         self.sites = SiteRepository(conn)
@@ -76,6 +86,11 @@ class UnitOfWork:
         finally:
             self._conn.close()
             self._conn = None
+            self._release()
+
+    def _release(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
 
     def commit(self) -> None:
         assert self._conn is not None

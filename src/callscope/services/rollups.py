@@ -21,6 +21,7 @@ from callscope.adapters.repositories.rollups import (
 from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.calls import Call, CallStatus
+from callscope.domain.sites import Site
 from callscope.domain.visits import Visit
 from callscope.services.reports import QUALIFIED_SECONDS, site_zone
 
@@ -46,9 +47,11 @@ def apply(uow: UnitOfWork, before: Call | None, after: Call) -> None:
         uow.rollups.add_callers(after.site_id, links)
 
 
-def add_visit(uow: UnitOfWork, visit: Visit) -> None:
-    """Count a newly stored visit under its local day and channel values."""
-    day = local_day(visit.started_at, _zone(uow, visit.site_id))
+def add_visit(uow: UnitOfWork, visit: Visit, site: Site | None = None) -> None:
+    """Count a newly stored visit under its local day and channel values (`site`, when the
+    caller has it, saves looking up its time zone)."""
+    zone = site_zone(site) if site is not None else _zone(uow, visit.site_id)
+    day = local_day(visit.started_at, zone)
     values = channel_values(visit.channel)
     uow.rollups.add_visits(visit.site_id, {(d, day, values[d]): 1 for d in CHANNEL_DIMENSIONS})
 

@@ -76,7 +76,7 @@ def start_visit(
         )
         visit, number = assign(uow, site, visit, pool, now)
         uow.visits.add(visit)
-        rollups.add_visit(uow, visit)
+        rollups.add_visit(uow, visit, site)
         uow.commit()
     return Assignment(visit, number, site)
 

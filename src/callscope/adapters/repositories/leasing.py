@@ -34,6 +34,9 @@ _IDLEST = (
     .order_by(numbers.c.held_until.is_not(None), numbers.c.held_until, numbers.c.id)
 )
 _IDLEST_FEW = _IDLEST.limit(bindparam("b_limit"))
+# PostgreSQL: concurrent visits skip the candidates another transaction is claiming, instead of
+# all queueing on the same idlest row (SQLite ignores FOR UPDATE; its writers take turns).
+_IDLEST_FEW_SKIP = _IDLEST_FEW.with_for_update(skip_locked=True)
 _OWN = select(*_COLUMNS).where(_FREE, numbers.c.last_visitor_id == bindparam("b_visitor")).limit(1)
 _CLAIM = (
     update(numbers)
@@ -106,6 +109,8 @@ class LeaseRepository:
             "b_medium": medium,
         }
         query = _IDLEST if limit is None else _IDLEST_FEW
+        if limit is not None and self._conn.dialect.name == "postgresql":
+            query = _IDLEST_FEW_SKIP
         found = list(self._conn.execute(query, params))
         if visitor_id:
             found.extend(self._conn.execute(_OWN, {**params, "b_visitor": visitor_id}))

@@ -201,11 +201,17 @@ def _add(conn: Connection, table: Table, rows: list[dict[str, Any]], counters: l
     order, so concurrent writers lock shared rows in the same order and never deadlock."""
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(rows)
+    conn.execute(_upsert(conn.dialect.name, table, tuple(counters)), rows)
+
+
+@cache
+def _upsert(dialect_name: str, table: Table, counters: tuple[str, ...]) -> Any:
+    """One statement per table, compiled once; the rows are its parameters (executemany)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
     keys = [c.name for c in table.primary_key.columns]
     adds = {name: table.c[name] + stmt.excluded[name] for name in counters}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=adds))
+    return stmt.on_conflict_do_update(index_elements=keys, set_=adds)
 
 
 def _tally(r: Any) -> CallTally:

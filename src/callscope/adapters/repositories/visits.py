@@ -17,7 +17,7 @@ class VisitRepository:
         self._conn = conn
 
     def add(self, visit: Visit) -> None:
-        self._conn.execute(insert(visits).values(**rows.visit_columns(visit)))
+        self._conn.execute(insert(visits), rows.visit_columns(visit))
 
     def get(self, visit_id: str) -> Visit | None:
         found = self._conn.execute(select(visits).where(visits.c.id == visit_id)).mappings().first()

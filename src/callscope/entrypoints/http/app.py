@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
@@ -23,7 +20,7 @@ from callscope.entrypoints.http import (
 )
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.entrypoints.http.rate_limit import TokenBuckets
-from callscope.logs import log_event
+from callscope.entrypoints.http.request_log import RequestLog
 from callscope.settings import Settings
 from callscope.telephony import twilio
 
@@ -57,21 +54,5 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.add_middleware(PublicCors, paths=("/v1/visits",))
-    app.middleware("http")(_request_log)
+    app.add_middleware(RequestLog)
     return app
-
-
-async def _request_log(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # The path only: query strings carry phone numbers (route?dialed_number=...).
-    started = time.perf_counter()
-    response = await call_next(request)
-    log_event(
-        "http",
-        method=request.method,
-        path=request.url.path,
-        status=response.status_code,
-        ms=round(1000 * (time.perf_counter() - started), 1),
-    )
-    return response
