@@ -84,15 +84,21 @@ def _claim_in(
 ) -> int | None:
     visitor = visit.visitor_id if pool.policy.returning_visitor else None
     until = lease_end(now, pool.hold_seconds)
-    for _ in range(CLAIM_ATTEMPTS):
-        candidates = pool.policy.candidates
-        free = uow.leases.free_pool_numbers(site.id, cutoff, visitor, candidates, reserved)
-        chosen = pool.policy.choose(free, visitor, pool.rng)
-        if chosen is None:
-            return None
-        lease = Lease(chosen.number_id, visit.id, now, until)
-        if uow.leases.claim(lease, visit.visitor_id, cutoff):
+    candidates = pool.policy.candidates
+    free = uow.leases.free_pool_numbers(site.id, cutoff, visitor, candidates, reserved)
+    while (chosen := pool.policy.choose(free, visitor, pool.rng)) is not None:
+        if uow.leases.claim(
+            Lease(chosen.number_id, visit.id, now, until), visit.visitor_id, cutoff
+        ):
             return chosen.number_id
+        free = [f for f in free if f.number_id != chosen.number_id]
+    # Every candidate was being claimed by concurrent visits: take any number nobody is claiming.
+    for _ in range(CLAIM_ATTEMPTS):
+        spare = uow.leases.unclaimed_free_number(site.id, cutoff, reserved)
+        if spare is None:
+            return None
+        if uow.leases.claim(Lease(spare.number_id, visit.id, now, until), visit.visitor_id, cutoff):
+            return spare.number_id
     return None
 
 
@@ -104,7 +110,7 @@ def _fallback(
     now: datetime,
     rng: random.Random,
 ) -> tuple[Visit, str]:
-    pool = uow.numbers.for_site(site.id, NumberKind.POOL)
+    pool = uow.numbers.count(site.id, NumberKind.POOL)
     reason = "pool exhausted" if pool else "no pool numbers"
     visit, number = _instead_of_pool(uow, site, replace(visit, reason=reason), until, now, rng)
     if pool:

@@ -50,7 +50,7 @@ def pool_status(
             site_id=site_id,
             start=start,
             end=end,
-            pool_size=len(uow.numbers.for_site(site_id, NumberKind.POOL)),
+            pool_size=uow.numbers.count(site_id, NumberKind.POOL),
             live_leases=uow.leases.live_pool_leases(site_id, now),
             # Clipped to the period, so a lease that started before it counts from its start.
             peak_concurrent_leases=peak_concurrency((max(s, start), min(e, end)) for s, e in spans),

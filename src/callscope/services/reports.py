@@ -383,7 +383,7 @@ def pool_usage(
     with storage.read() as uow:
         site = owned_site(uow, account_id, site_id)
         spans = uow.reports.lease_spans(site.id, start, end)
-        size = len(uow.numbers.for_site(site.id, NumberKind.POOL))
+        size = uow.numbers.count(site.id, NumberKind.POOL)
         visits = uow.visits.spans(site.id)
     hours = _hours(start, end)
     held = [_held(spans, hour, hour + timedelta(hours=1)) for hour in hours]

@@ -34,9 +34,18 @@ _IDLEST = (
     .order_by(numbers.c.held_until.is_not(None), numbers.c.held_until, numbers.c.id)
 )
 _IDLEST_FEW = _IDLEST.limit(bindparam("b_limit"))
-# PostgreSQL: concurrent visits skip the candidates another transaction is claiming, instead of
-# all queueing on the same idlest row (SQLite ignores FOR UPDATE; its writers take turns).
-_IDLEST_FEW_SKIP = _IDLEST_FEW.with_for_update(skip_locked=True)
+# PostgreSQL: a claim locks its one row without waiting; a row another transaction is claiming
+# is skipped, so concurrent visits never queue on the same idlest number (SQLite ignores
+# FOR UPDATE: its writers take turns anyway).
+_UNCLAIMED = _IDLEST.limit(1).with_for_update(skip_locked=True)
+_LOCK_FREE = (
+    select(numbers.c.id)
+    .where(
+        numbers.c.id == bindparam("b_number_id"),
+        or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff")),
+    )
+    .with_for_update(skip_locked=True)
+)
 _OWN = select(*_COLUMNS).where(_FREE, numbers.c.last_visitor_id == bindparam("b_visitor")).limit(1)
 _CLAIM = (
     update(numbers)
@@ -109,12 +118,19 @@ class LeaseRepository:
             "b_medium": medium,
         }
         query = _IDLEST if limit is None else _IDLEST_FEW
-        if limit is not None and self._conn.dialect.name == "postgresql":
-            query = _IDLEST_FEW_SKIP
         found = list(self._conn.execute(query, params))
         if visitor_id:
             found.extend(self._conn.execute(_OWN, {**params, "b_visitor": visitor_id}))
         return [FreeNumber(r.id, r.held_until, r.last_visitor_id) for r in found]
+
+    def unclaimed_free_number(
+        self, site_id: int, cutoff: datetime, reserved_for: tuple[str, str] | None = None
+    ) -> FreeNumber | None:
+        """The idlest free number no concurrent transaction is claiming, locked for this one."""
+        source, medium = reserved_for or (None, None)
+        params = {"b_site_id": site_id, "b_cutoff": cutoff, "b_source": source, "b_medium": medium}
+        row = self._conn.execute(_UNCLAIMED, params).first()
+        return FreeNumber(row.id, row.held_until, row.last_visitor_id) if row else None
 
     def claim(self, lease: Lease, visitor_id: str | None, cutoff: datetime) -> bool:
         """Bind a number whose hold ended by `cutoff` to a visit; False if someone else took
@@ -122,6 +138,9 @@ class LeaseRepository:
 
         The WHERE re-checks freedom, so on PostgreSQL a concurrent claimer blocks on the row
         and then matches nothing; on SQLite writers are serialised anyway."""
+        lock = {"b_number_id": lease.number_id, "b_cutoff": cutoff}
+        if self._conn.execute(_LOCK_FREE, lock).first() is None:
+            return False  # taken, or being claimed right now: try another without waiting
         claimed = self._conn.execute(
             _CLAIM,
             {

@@ -89,6 +89,13 @@ class NumberRepository:
         query = query.order_by(tracking_numbers.c.id)
         return [rows.tracking_number(r) for r in self._conn.execute(query).mappings()]
 
+    def count(self, site_id: int, kind: NumberKind) -> int:
+        """How many numbers of `kind` the site has (without loading them)."""
+        query = select(func.count()).where(
+            tracking_numbers.c.site_id == site_id, tracking_numbers.c.kind == kind.value
+        )
+        return int(self._conn.execute(query).scalar_one())
+
     def routes(self, number: str | None = None) -> list[tuple[str, RouteEntry]]:
         """(number, route) of every tracking number, or of one."""
         agent = func.coalesce(tracking_numbers.c.forward_to, sites.c.forward_to)
