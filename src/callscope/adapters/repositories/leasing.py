@@ -20,10 +20,12 @@ from callscope.domain.visits import Lease
 numbers = tracking_numbers
 # A pool number with a channel is reserved for that source / medium (a sub-pool); the shared
 # pool is the numbers without one: IS NOT DISTINCT FROM matches NULL to NULL on both databases.
+# A number is free by `cutoff` when nobody ever held it or its hold ended by then.
+_HOLD_ENDED = or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff"))
 _FREE = and_(
     numbers.c.site_id == bindparam("b_site_id"),
     numbers.c.kind == NumberKind.POOL.value,
-    or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff")),
+    _HOLD_ENDED,
     numbers.c.source.is_not_distinct_from(bindparam("b_source")),
     numbers.c.medium.is_not_distinct_from(bindparam("b_medium")),
 )
@@ -42,7 +44,7 @@ _LOCK_FREE = (
     select(numbers.c.id)
     .where(
         numbers.c.id == bindparam("b_number_id"),
-        or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff")),
+        _HOLD_ENDED,
     )
     .with_for_update(skip_locked=True)
 )
@@ -51,7 +53,7 @@ _CLAIM = (
     update(numbers)
     .where(
         numbers.c.id == bindparam("b_number_id"),
-        or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff")),
+        _HOLD_ENDED,
     )
     .values(
         holder_visit_id=bindparam("b_visit_id"),
