@@ -22,8 +22,7 @@ from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.calls import Call
 from callscope.domain.errors import InvalidInput
-from callscope.domain.sites import NumberKind, Site
-from callscope.domain.sizing import PoolRecommendation, figures_from_visits, recommend_pool
+from callscope.domain.sites import Site
 from callscope.services.sites import owned_site
 
 # Google Ads counts a call as a conversion from 60 s on; the setting overrides this default.
@@ -358,51 +357,3 @@ def _months(now: datetime, zone: ZoneInfo, count: int) -> list[tuple[date, date]
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone)
-
-
-@dataclass(frozen=True)
-class PoolUsage:
-    """Pool numbers held per hour (the mean over the hour), the pool size, and the sizing
-    advice from the site's stored visits."""
-
-    hours: list[datetime]
-    held: list[float]
-    pool_size: int
-    advice: PoolRecommendation | None
-
-
-def pool_usage(
-    storage: Storage,
-    account_id: int,
-    site_id: int,
-    start: datetime,
-    end: datetime,
-    grace_minutes: float,
-    target: float = 0.99,
-) -> PoolUsage:
-    with storage.read() as uow:
-        site = owned_site(uow, account_id, site_id)
-        spans = uow.reports.lease_spans(site.id, start, end)
-        size = uow.numbers.count(site.id, NumberKind.POOL)
-        visits = uow.visits.spans(site.id)
-    hours = _hours(start, end)
-    held = [_held(spans, hour, hour + timedelta(hours=1)) for hour in hours]
-    advice = recommend_pool(figures_from_visits(visits, grace_minutes), target) if visits else None
-    return PoolUsage(hours, held, size, advice)
-
-
-def _hours(start: datetime, end: datetime) -> list[datetime]:
-    hour = start.replace(minute=0, second=0, microsecond=0)
-    out = []
-    while hour < end:
-        out.append(hour)
-        hour += timedelta(hours=1)
-    return out
-
-
-def _held(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> float:
-    """Number-seconds held within [start, end) over the hour's length: mean numbers held."""
-    seconds = sum(
-        max(0.0, (min(until, end) - max(began, start)).total_seconds()) for began, until in spans
-    )
-    return round(seconds / (end - start).total_seconds(), 2)

@@ -12,7 +12,7 @@ from sqlalchemy import Integer, Row, case, cast, func, select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import calls, leases, tracking_numbers, visits
+from callscope.adapters.tables import calls, visits
 from callscope.domain.calls import Call, CallStatus
 
 GROUPS = ("source", "medium", "campaign", "term")
@@ -146,23 +146,6 @@ class ReportRepository:
             visits.c.site_id == site_id, visits.c.started_at >= start, visits.c.started_at < end
         )
         return [(r.started_at, r.landing_url) for r in self._conn.execute(query)]
-
-    def lease_spans(
-        self, site_id: int, start: datetime, end: datetime
-    ) -> list[tuple[datetime, datetime]]:
-        """(start, end) of every pool-number lease of the site overlapping [start, end)."""
-        numbers = tracking_numbers
-        query = (
-            select(leases.c.started_at, leases.c.expires_at)
-            .join(numbers, numbers.c.id == leases.c.number_id)
-            .where(
-                numbers.c.site_id == site_id,
-                numbers.c.kind == "pool",
-                leases.c.started_at < end,
-                leases.c.expires_at > start,
-            )
-        )
-        return [(r.started_at, r.expires_at) for r in self._conn.execute(query)]
 
     def count_calls(self, site_id: int, start: datetime, end: datetime) -> int:
         query = select(func.count()).where(

@@ -19,6 +19,7 @@ from callscope.entrypoints.dashboard.session import sign_in, sign_out, signed_in
 from callscope.entrypoints.http.deps import NowDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
 from callscope.services import exports, reports, sites, webhooks
+from callscope.services import pool as pool_service
 from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
 
@@ -193,7 +194,7 @@ def pool(
     context = _context(storage, who, site_id, request, "pool")
     start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     grace = settings.lease_seconds / 60
-    usage = reports.pool_usage(storage, who.account_id, site_id, start, now, grace)
+    usage = pool_service.pool_usage(storage, who.account_id, site_id, start, now, grace)
     labels = [
         charts.short_day(h.astimezone(context["zone"]).date().isoformat()) for h in usage.hours
     ]
