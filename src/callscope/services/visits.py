@@ -107,11 +107,11 @@ def heartbeat(
 def _keep(uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime) -> Visit:
     held = visit.number_id is not None and visit.mode in (VisitMode.POOL, VisitMode.EXTENSION)
     if held and not pool.policy.heartbeats_extend:
-        uow.leases.touch_visit(visit.id, now, visit.expires_at)
+        uow.visits.touch(visit.id, now, visit.expires_at)
         return visit
     until = lease_end(now, pool.hold_seconds)
     if held and uow.leases.extend(visit.id, visit.number_id or 0, visit.ext, now, until):
-        uow.leases.touch_visit(visit.id, now, until)
+        uow.visits.touch(visit.id, now, until)
         return replace(visit, expires_at=until)
     if visit.mode is not VisitMode.STATIC:
         visit, _ = assign(uow, site, visit, pool, now)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import leases, tracking_numbers, visits
+from callscope.adapters.tables import leases, tracking_numbers
 from callscope.adapters.tables_pool import pool_exhaustions
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.sites import NumberKind
@@ -88,11 +88,6 @@ _EXTEND = (
         leases.c.expires_at > bindparam("b_now"),
     )
     .values(expires_at=bindparam("b_until"))
-)
-_TOUCH = (
-    update(visits)
-    .where(visits.c.id == bindparam("b_visit_id"))
-    .values(expires_at=bindparam("b_until"), last_seen_at=bindparam("b_now"))
 )
 
 
@@ -180,11 +175,6 @@ class LeaseRepository:
         if ext is None and self._conn.execute(_HOLD_LONGER, params).rowcount != 1:
             return False
         return self._conn.execute(_EXTEND, params).rowcount >= 1
-
-    def touch_visit(self, visit_id: str, now: datetime, until: datetime | None) -> None:
-        """A heartbeat's whole change to a visit whose lease was extended: its lease end and
-        the moment it was last seen (saving the whole visit costs replay a third of its time)."""
-        self._conn.execute(_TOUCH, {"b_visit_id": visit_id, "b_now": now, "b_until": until})
 
     def holder_at(self, number_id: int, at: datetime, ext: str | None = None) -> Lease | None:
         """The latest lease on the number (and code) that started at or before `at`."""
