@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from callscope.adapters.database import make_engine
+from bench.postgres import DEFAULT_URL, fresh_database
 from callscope.adapters.storage import Storage
 from callscope.services import rollups
 from callscope.services.accounts import create_account
@@ -63,13 +63,9 @@ FROM generate_series(:low, :high - 1) AS g
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/callscope_bench"
-    )
+    parser.add_argument("--database", default=DEFAULT_URL)
     args = parser.parse_args()
-    engine = make_engine(args.database)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    fresh_database(args.database)
     storage = Storage.connect(args.database)
     account, _ = create_account(storage, "bench", YEAR_START)
     site = create_site(storage, account.id, SiteDraft("bench", "+15550100199"), YEAR_START)
