@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from callscope.domain.errors import InvalidInput
@@ -34,6 +36,7 @@ def maybe_e164(raw: str | None, region: str = "US") -> str | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # the numbers shown repeat; parsing costs more than a visit query
 def display(e164: str) -> str:
     """The number as its own country writes it, e.g. (555) 010-0142 or 020 7946 0958."""
     parsed = phonenumbers.parse(e164, None)

@@ -1,4 +1,7 @@
-"""Dependencies every route shares: settings, storage, the clock, and who is asking."""
+"""Dependencies every route shares: settings, storage, the clock, and who is asking.
+
+A dependency that never blocks is `async def`: FastAPI runs a plain `def` dependency on the
+thread pool, and each such hop cost more than the dependency itself."""
 
 from __future__ import annotations
 
@@ -16,22 +19,22 @@ from callscope.services.accounts import Principal, authenticate
 from callscope.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
 
-def get_routes(request: Request) -> RouteTable:
+async def get_routes(request: Request) -> RouteTable:
     routes: RouteTable = request.app.state.routes
     return routes
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -60,7 +63,7 @@ def get_principal(
     return authenticate(storage, credentials.credentials.strip())
 
 
-def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     principal.require_admin()
     return principal
 
@@ -69,7 +72,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 AdminDep = Annotated[Principal, Depends(get_admin)]
 
 
-def check_telephony_secret(
+async def check_telephony_secret(
     settings: SettingsDep,
     x_callscope_secret: Annotated[str | None, Header()] = None,
 ) -> None:
