@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import Engine
 
 from callscope.adapters.database import make_engine
 from callscope.adapters.schema import prepare
 from callscope.adapters.unit_of_work import UnitOfWork
+from callscope.adapters.writer_lock import WriterLock
 
 
 class Storage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # SQLite takes one writer at a time; threads of this process queue on a lock instead of
-        # polling SQLite's busy handler, whose growing sleeps made the tail latency.
-        self._writer_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # SQLite takes one writer at a time: writers queue on a lock (see writer_lock.py).
+        self._writer_lock = _writer_lock(engine)
 
     @classmethod
     def connect(cls, url: str, auto_migrate: bool = True) -> Storage:
@@ -33,3 +31,11 @@ class Storage:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _writer_lock(engine: Engine) -> WriterLock | None:
+    if engine.dialect.name != "sqlite":
+        return None  # PostgreSQL's row locks order its writers
+    path = engine.url.database
+    in_memory = not path or path == ":memory:" or path.startswith("file::memory:")
+    return WriterLock(None if in_memory else f"{path}-writer.lock")

@@ -4,7 +4,6 @@ Leaving the block without `commit()` rolls back. Write units take SQLite's lock 
 
 from __future__ import annotations
 
-import threading
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -23,6 +22,7 @@ from callscope.adapters.repositories.spend import SpendRepository
 from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
 from callscope.adapters.repositories.webhooks import WebhookRepository
+from callscope.adapters.writer_lock import WriterLock
 
 
 class UnitOfWork:
@@ -41,7 +41,7 @@ class UnitOfWork:
     rollups: RollupRepository
 
     def __init__(
-        self, engine: Engine, write: bool = True, writer_lock: threading.RLock | None = None
+        self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
     ) -> None:
         self._engine = engine
         self._write = write
