@@ -10,7 +10,7 @@ from callscope.adapters.storage import Storage
 from callscope.domain.allocation import LRU_30MIN_FIXED, RANDOM_5MIN, AllocationPolicy
 from callscope.domain.calls import AttributionMethod, CallEvent, EventKind
 from callscope.domain.sites import NumberKind
-from callscope.domain.visits import VisitMode
+from callscope.domain.visits import Lease, VisitMode
 from callscope.services.accounts import create_account
 from callscope.services.calls import record_call_event
 from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site
@@ -121,3 +121,24 @@ def test_a_late_caller_after_the_number_was_taken_back_is_the_new_holders(
     )
     assert call.attribution.method is AttributionMethod.POOL
     assert taker.visit is not None and call.attribution.visit_id == taker.visit.id
+
+
+def test_codes_stay_unique_while_the_extension_number_fills_up(storage: Storage) -> None:
+    site_id, key = site_with(storage, pool=0, extension=True)
+    with storage.write() as uow:
+        number = uow.numbers.for_site(site_id, NumberKind.EXTENSION)[0]
+        # Every code but three is held by a live visit: random guesses mostly miss.
+        held = [str(c) for c in range(1000, 10000) if c not in (1234, 5678, 9999)]
+        for i, code in enumerate(held):
+            uow.leases.add(Lease(number.id, f"v{i}", T0, T0 + timedelta(hours=1), ext=code))
+        uow.commit()
+    codes = [arrive(storage, key, T0 + timedelta(seconds=s)).ext for s in range(4)]
+    assert sorted(codes[:3]) == ["1234", "5678", "9999"]  # type: ignore[type-var]
+    assert codes[3] is None  # every code held: the site's own number
+
+
+def test_an_exhausted_pool_never_gives_two_live_visits_one_code(storage: Storage) -> None:
+    _, key = site_with(storage, pool=1, extension=True)
+    arrive(storage, key, T0)
+    codes = [arrive(storage, key, T0 + timedelta(seconds=1)).ext for _ in range(300)]
+    assert None not in codes and len(set(codes)) == 300

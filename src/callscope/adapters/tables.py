@@ -99,7 +99,8 @@ tracking_numbers = Table(
     Column("held_until", UTCDateTime),
     Column("last_visitor_id", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
-    Index("ix_numbers_free", "site_id", "kind", "held_until"),
+    # A pool's free numbers, idlest first, for a sub-pool (source, medium) or the shared pool.
+    Index("ix_numbers_pool", "site_id", "kind", "source", "medium", "held_until", "id"),
 )
 
 visits = Table(

@@ -14,11 +14,13 @@ NEVER = datetime.min
 
 @dataclass(frozen=True)
 class FreeNumber:
-    """A pool number nobody holds now; `free_since` is when its last lease ended."""
+    """A pool number nobody holds now; `free_since` is when its last lease ended, `number` its
+    E.164 form (the number a visit that claims it is shown)."""
 
     number_id: int
     free_since: datetime | None
     last_visitor_id: str | None = None
+    number: str | None = None
 
 
 Pick = Callable[[Sequence[FreeNumber], random.Random], FreeNumber]
@@ -102,13 +104,18 @@ def choose_number(candidates: Sequence[FreeNumber], visitor_id: str | None) -> F
     return CALLSCOPE.choose(candidates, visitor_id, random.Random(0))
 
 
+def random_ext_code(rng: random.Random) -> str:
+    """Any code, not starting with 0 (easier to say and to type)."""
+    return str(rng.randint(10 ** (EXT_DIGITS - 1), 10**EXT_DIGITS - 1))
+
+
 def new_ext_code(taken: Collection[str], rng: random.Random) -> str | None:
-    """A code no live visit holds, not starting with 0 (easier to say and to type)."""
+    """A code no live visit holds (see `random_ext_code`); None when every code is held."""
     low, high = 10 ** (EXT_DIGITS - 1), 10**EXT_DIGITS - 1
     if len(taken) >= high - low + 1:
         return None
     for _ in range(64):
-        code = str(rng.randint(low, high))
+        code = random_ext_code(rng)
         if code not in taken:
             return code
     free = [str(c) for c in range(low, high + 1) if str(c) not in taken]

@@ -8,12 +8,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from callscope.adapters.unit_of_work import UnitOfWork
-from callscope.domain.allocation import AllocationPolicy, new_ext_code
+from callscope.domain.allocation import (
+    AllocationPolicy,
+    FreeNumber,
+    new_ext_code,
+    random_ext_code,
+)
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, Site
 from callscope.domain.visits import Lease, Visit, VisitMode, lease_end
 
 CLAIM_ATTEMPTS = 4
+CODE_GUESSES = 4
 
 
 @dataclass(frozen=True)
@@ -39,17 +45,17 @@ def assign(
         return _instead_of_pool(uow, site, visit, until, now, pool.rng)
     reclaim = pool.policy.reclaim_cutoff(now, pool.hold_seconds)
     for cutoff in (now,) if reclaim is None else (now, reclaim):
-        number_id = _claim(uow, site, visit, pool, cutoff, now)
-        if number_id is not None:
+        claimed = _claim(uow, site, visit, pool, cutoff, now)
+        if claimed is not None:
             leased = replace(
                 visit,
                 mode=VisitMode.POOL,
-                number_id=number_id,
+                number_id=claimed.number_id,
                 ext=None,
                 expires_at=until,
                 reason=None,
             )
-            return leased, shown_number(uow, site, leased)
+            return leased, claimed.number or shown_number(uow, site, leased)
     return _fallback(uow, site, visit, until, now, pool.rng)
 
 
@@ -63,13 +69,13 @@ def _client_has_enough(
 
 def _claim(
     uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, cutoff: datetime, now: datetime
-) -> int | None:
+) -> FreeNumber | None:
     """A number whose hold ended by `cutoff`, claimed for the visit; None when none is left."""
     # The sub-pool reserved for the visit's channel first, then the shared pool.
     for reserved in ((visit.channel.source, visit.channel.medium), None):
-        number_id = _claim_in(uow, site, visit, pool, cutoff, now, reserved)
-        if number_id is not None:
-            return number_id
+        claimed = _claim_in(uow, site, visit, pool, cutoff, now, reserved)
+        if claimed is not None:
+            return claimed
     return None
 
 
@@ -81,16 +87,18 @@ def _claim_in(
     cutoff: datetime,
     now: datetime,
     reserved: tuple[str, str] | None,
-) -> int | None:
+) -> FreeNumber | None:
     visitor = visit.visitor_id if pool.policy.returning_visitor else None
     until = lease_end(now, pool.hold_seconds)
     candidates = pool.policy.candidates
     free = uow.leases.free_pool_numbers(site.id, cutoff, visitor, candidates, reserved)
+    if not free:
+        return None  # nothing free here (most sites reserve no sub-pool for most channels)
     while (chosen := pool.policy.choose(free, visitor, pool.rng)) is not None:
         if uow.leases.claim(
             Lease(chosen.number_id, visit.id, now, until), visit.visitor_id, cutoff
         ):
-            return chosen.number_id
+            return chosen
         free = [f for f in free if f.number_id != chosen.number_id]
     # Every candidate was being claimed by concurrent visits: take any number nobody is claiming.
     for _ in range(CLAIM_ATTEMPTS):
@@ -98,7 +106,7 @@ def _claim_in(
         if spare is None:
             return None
         if uow.leases.claim(Lease(spare.number_id, visit.id, now, until), visit.visitor_id, cutoff):
-            return spare.number_id
+            return spare
     return None
 
 
@@ -128,7 +136,7 @@ def _instead_of_pool(
 ) -> tuple[Visit, str]:
     for number in uow.numbers.for_site(site.id, NumberKind.EXTENSION):
         uow.leases.lock_number(number.id)
-        code = new_ext_code(uow.leases.live_codes(number.id, now), rng)
+        code = _free_code(uow, number.id, now, rng)
         if code is not None:
             uow.leases.add(Lease(number.id, visit.id, now, until, ext=code))
             coded = replace(
@@ -143,6 +151,17 @@ def _instead_of_pool(
         return shown, static[1]
     unattributed = replace(visit, mode=VisitMode.NONE, number_id=None, ext=None, expires_at=None)
     return unattributed, site.forward_to
+
+
+def _free_code(uow: UnitOfWork, number_id: int, now: datetime, rng: random.Random) -> str | None:
+    """A code of the extension number no live visit holds. A few random guesses checked one
+    at a time first: while most codes are free that costs an index lookup or two, where
+    reading every live code grew with the traffic an exhausted pool sends here."""
+    for _ in range(CODE_GUESSES):
+        code = random_ext_code(rng)
+        if not uow.leases.code_is_live(number_id, code, now):
+            return code
+    return new_ext_code(uow.leases.live_codes(number_id, now), rng)
 
 
 def _static_for(uow: UnitOfWork, site: Site, channel: Channel) -> tuple[int, str] | None:

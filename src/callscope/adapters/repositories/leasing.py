@@ -6,40 +6,101 @@ a SQLAlchemy statement costs more than SQLite running it, and replay runs them b
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import leases, tracking_numbers
+from callscope.adapters.tables import leases, tracking_numbers, visits
 from callscope.adapters.tables_pool import pool_exhaustions
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.sites import NumberKind
 from callscope.domain.visits import Lease
 
 numbers = tracking_numbers
-# A pool number with a channel is reserved for that source / medium (a sub-pool); the shared
-# pool is the numbers without one: IS NOT DISTINCT FROM matches NULL to NULL on both databases.
+_COLUMNS = (numbers.c.id, numbers.c.held_until, numbers.c.last_visitor_id, numbers.c.number)
 # A number is free by `cutoff` when nobody ever held it or its hold ended by then.
 _HOLD_ENDED = or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff"))
-_FREE = and_(
-    numbers.c.site_id == bindparam("b_site_id"),
-    numbers.c.kind == NumberKind.POOL.value,
-    _HOLD_ENDED,
-    numbers.c.source.is_not_distinct_from(bindparam("b_source")),
-    numbers.c.medium.is_not_distinct_from(bindparam("b_medium")),
-)
-_COLUMNS = (numbers.c.id, numbers.c.held_until, numbers.c.last_visitor_id)
-_IDLEST = (
-    select(*_COLUMNS)
-    .where(_FREE)
-    .order_by(numbers.c.held_until.is_not(None), numbers.c.held_until, numbers.c.id)
-)
-_IDLEST_FEW = _IDLEST.limit(bindparam("b_limit"))
+
+
+def _in_pool(reserved: bool) -> ColumnElement[bool]:
+    """The site's pool numbers reserved for one source / medium (a sub-pool), or the shared
+    pool: the numbers without a channel. Both match index `ix_numbers_pool` by equality."""
+    c = numbers.c
+    site = [c.site_id == bindparam("b_site_id"), c.kind == NumberKind.POOL.value]
+    if reserved:
+        return and_(*site, c.source == bindparam("b_source"), c.medium == bindparam("b_medium"))
+    return and_(*site, c.source.is_(None), c.medium.is_(None))
+
+
+# Idlest first: numbers never held (in id order), then those whose hold ended longest ago.
+# Each half reads `ix_numbers_pool` in its order and stops at its limit, so finding a number
+# costs the same in a pool of 100 or of 100,000 (one ORDER BY over both halves sorted the
+# whole pool on every visit).
+def _never_held(reserved: bool) -> Select[Any]:
+    return select(*_COLUMNS).where(_in_pool(reserved), numbers.c.held_until.is_(None))
+
+
+def _released(reserved: bool) -> Select[Any]:
+    held = numbers.c.held_until
+    return select(*_COLUMNS).where(_in_pool(reserved), held <= bindparam("b_cutoff"))
+
+
+def _idlest(reserved: bool, limit: bool) -> CompoundSelect[Any]:
+    halves = [
+        _never_held(reserved).order_by(numbers.c.id),
+        _released(reserved).order_by(numbers.c.held_until, numbers.c.id),
+    ]
+    if limit:
+        halves = [half.limit(bindparam("b_limit")) for half in halves]
+    return union_all(*(select(half.subquery()) for half in halves))
+
+
+_IDLEST = {(r, limit): _idlest(r, limit) for r in (True, False) for limit in (True, False)}
 # PostgreSQL: a claim locks its one row without waiting; a row another transaction is claiming
 # is skipped, so concurrent visits never queue on the same idlest number (SQLite ignores
 # FOR UPDATE: its writers take turns anyway).
-_UNCLAIMED = _IDLEST.limit(1).with_for_update(skip_locked=True)
+_UNCLAIMED = {
+    r: (
+        _never_held(r).order_by(numbers.c.id).limit(1).with_for_update(skip_locked=True),
+        _released(r)
+        .order_by(numbers.c.held_until, numbers.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True),
+    )
+    for r in (True, False)
+}
+# A returning visitor's last number, found through the visitor's visits (indexed by visitor),
+# free and not held by anyone since.
+_OWN = {
+    r: select(*_COLUMNS)
+    .where(
+        numbers.c.id.in_(
+            select(visits.c.number_id).where(
+                visits.c.site_id == bindparam("b_site_id"),
+                visits.c.visitor_id == bindparam("b_visitor"),
+            )
+        ),
+        _in_pool(r),
+        _HOLD_ENDED,
+        numbers.c.last_visitor_id == bindparam("b_visitor"),
+    )
+    .limit(1)
+    for r in (True, False)
+}
 _LOCK_FREE = (
     select(numbers.c.id)
     .where(
@@ -48,7 +109,6 @@ _LOCK_FREE = (
     )
     .with_for_update(skip_locked=True)
 )
-_OWN = select(*_COLUMNS).where(_FREE, numbers.c.last_visitor_id == bindparam("b_visitor")).limit(1)
 _CLAIM = (
     update(numbers)
     .where(
@@ -89,6 +149,15 @@ _EXTEND = (
     )
     .values(expires_at=bindparam("b_until"))
 )
+_CODE_LIVE = (
+    select(leases.c.id)
+    .where(
+        leases.c.number_id == bindparam("b_number_id"),
+        leases.c.ext == bindparam("b_ext"),
+        leases.c.expires_at > bindparam("b_now"),
+    )
+    .limit(1)
+)
 
 
 class LeaseRepository:
@@ -106,6 +175,7 @@ class LeaseRepository:
         """Pool numbers whose hold ended by `cutoff` (now, or later to take back numbers whose
         visitor left), idlest first, at most `limit`, plus the visitor's own last number; from
         the sub-pool reserved for a (source, medium), or from the shared pool."""
+        reserved = reserved_for is not None
         source, medium = reserved_for or (None, None)
         params = {
             "b_site_id": site_id,
@@ -114,11 +184,13 @@ class LeaseRepository:
             "b_source": source,
             "b_medium": medium,
         }
-        query = _IDLEST if limit is None else _IDLEST_FEW
-        found = list(self._conn.execute(query, params))
+        found = [_free(r) for r in self._conn.execute(_IDLEST[reserved, limit is not None], params)]
+        found.sort(key=lambda f: (f.free_since is not None, f.free_since or cutoff, f.number_id))
+        found = found[:limit]
         if visitor_id:
-            found.extend(self._conn.execute(_OWN, {**params, "b_visitor": visitor_id}))
-        return [FreeNumber(r.id, r.held_until, r.last_visitor_id) for r in found]
+            own = self._conn.execute(_OWN[reserved], {**params, "b_visitor": visitor_id})
+            found.extend(_free(r) for r in own)
+        return found
 
     def unclaimed_free_number(
         self, site_id: int, cutoff: datetime, reserved_for: tuple[str, str] | None = None
@@ -126,8 +198,11 @@ class LeaseRepository:
         """The idlest free number no concurrent transaction is claiming, locked for this one."""
         source, medium = reserved_for or (None, None)
         params = {"b_site_id": site_id, "b_cutoff": cutoff, "b_source": source, "b_medium": medium}
-        row = self._conn.execute(_UNCLAIMED, params).first()
-        return FreeNumber(row.id, row.held_until, row.last_visitor_id) if row else None
+        for query in _UNCLAIMED[reserved_for is not None]:
+            row = self._conn.execute(query, params).first()
+            if row is not None:
+                return _free(row)
+        return None
 
     def claim(self, lease: Lease, visitor_id: str | None, cutoff: datetime) -> bool:
         """Bind a number whose hold ended by `cutoff` to a visit; False if someone else took
@@ -200,6 +275,11 @@ class LeaseRepository:
         )
         return {str(code) for code in self._conn.execute(query).scalars()}
 
+    def code_is_live(self, number_id: int, code: str, now: datetime) -> bool:
+        """Whether a live visit holds `code` on the extension number (one index lookup)."""
+        params = {"b_number_id": number_id, "b_ext": code, "b_now": now}
+        return self._conn.execute(_CODE_LIVE, params).first() is not None
+
     def lock_number(self, number_id: int) -> None:
         """Serialise code allocation on one extension number (a no-op on SQLite, whose
         writers are serialised already)."""
@@ -242,3 +322,7 @@ class LeaseRepository:
             pool_exhaustions.c.at < end,
         )
         return int(self._conn.execute(query).scalar_one())
+
+
+def _free(row: Any) -> FreeNumber:
+    return FreeNumber(row.id, row.held_until, row.last_visitor_id, row.number)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
 from callscope.adapters.tables import sites, tracking_numbers
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, RouteEntry, Site, TrackingNumber
+
+# Built once: every visit looks its site up by key (see leasing.py on why).
+_BY_KEY = select(sites).where(sites.c.site_key == bindparam("b_key"))
+_NUMBER = select(tracking_numbers).where(tracking_numbers.c.id == bindparam("b_id"))
 
 
 class SiteRepository:
@@ -38,8 +42,7 @@ class SiteRepository:
         return rows.site(found) if found else None
 
     def by_key(self, site_key: str) -> Site | None:
-        query = select(sites).where(sites.c.site_key == site_key)
-        found = self._conn.execute(query).mappings().first()
+        found = self._conn.execute(_BY_KEY, {"b_key": site_key}).mappings().first()
         return rows.site(found) if found else None
 
     def for_account(self, account_id: int) -> list[Site]:
@@ -73,8 +76,7 @@ class NumberRepository:
         return TrackingNumber(number_id, site_id, number, kind, channel, forward_to, now)
 
     def get(self, number_id: int) -> TrackingNumber | None:
-        query = select(tracking_numbers).where(tracking_numbers.c.id == number_id)
-        found = self._conn.execute(query).mappings().first()
+        found = self._conn.execute(_NUMBER, {"b_id": number_id}).mappings().first()
         return rows.tracking_number(found) if found else None
 
     def by_number(self, number: str) -> TrackingNumber | None:

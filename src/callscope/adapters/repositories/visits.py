@@ -1,4 +1,6 @@
-"""Visits: stored once when the snippet reports them, updated as their lease changes."""
+"""Visits: stored once when the snippet reports them, updated as their lease changes.
+
+The statements of the visit and heartbeat path are built once (see leasing.py on why)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,14 @@ from callscope.adapters import rows
 from callscope.adapters.tables import visits
 from callscope.domain.visits import Visit, VisitMode
 
+_ADD = insert(visits)
+_GET = select(visits).where(visits.c.id == bindparam("b_visit_id"))
+_LIVE_POOL_LEASES = select(func.count()).where(
+    visits.c.site_id == bindparam("b_site_id"),
+    visits.c.client == bindparam("b_client"),
+    visits.c.expires_at > bindparam("b_now"),
+    visits.c.mode == VisitMode.POOL.value,
+)
 _TOUCH = (
     update(visits)
     .where(visits.c.id == bindparam("b_visit_id"))
@@ -23,10 +33,10 @@ class VisitRepository:
         self._conn = conn
 
     def add(self, visit: Visit) -> None:
-        self._conn.execute(insert(visits), rows.visit_columns(visit))
+        self._conn.execute(_ADD, rows.visit_columns(visit))
 
     def get(self, visit_id: str) -> Visit | None:
-        found = self._conn.execute(select(visits).where(visits.c.id == visit_id)).mappings().first()
+        found = self._conn.execute(_GET, {"b_visit_id": visit_id}).mappings().first()
         return rows.visit(found) if found else None
 
     def save(self, visit: Visit) -> None:
@@ -40,13 +50,8 @@ class VisitRepository:
 
     def live_pool_leases(self, site_id: int, client: str, now: datetime) -> int:
         """Pool numbers visits from one client address hold right now."""
-        query = select(func.count()).where(
-            visits.c.site_id == site_id,
-            visits.c.client == client,
-            visits.c.expires_at > now,
-            visits.c.mode == VisitMode.POOL.value,
-        )
-        return int(self._conn.execute(query).scalar_one())
+        params = {"b_site_id": site_id, "b_client": client, "b_now": now}
+        return int(self._conn.execute(_LIVE_POOL_LEASES, params).scalar_one())
 
     def count(self, site_id: int, start: datetime, end: datetime) -> int:
         query = select(func.count()).where(
