@@ -16,12 +16,22 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from bench.postgres import DEFAULT_URL, fresh_database
+from callscope.adapters.storage import Storage
+from callscope.domain.sites import NumberKind
+from callscope.services.accounts import create_account
+from callscope.services.sites import SiteDraft, create_site
+
 CONNECTIONS = 32
-POOL = 2000
+# Visits hold their number LEASE_SECONDS (no heartbeats here); the pool holds every visit of a
+# run at up to POOL / LEASE_SECONDS visits a second, so each one measures a pool claim.
+POOL = 15_000
+LEASE_SECONDS = 30
 SECRET = "bench-secret"
 DIALED = "+15552000007"
 
@@ -38,12 +48,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pool", type=int, default=POOL, help="pool numbers of the site")
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "CALLSCOPE_BENCH_DATABASE_URL",
-            "postgresql+psycopg://postgres@127.0.0.1:5432/callscope_bench",
-        ),
+        default=os.environ.get("CALLSCOPE_BENCH_DATABASE_URL", DEFAULT_URL),
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -80,21 +88,15 @@ def callscope(args: argparse.Namespace, label: str, url: str, tmp: Path) -> list
         **{k: v for k, v in os.environ.items() if not k.startswith("CALLSCOPE_")},
         "CALLSCOPE_DATABASE_URL": url,
         "CALLSCOPE_TELEPHONY_SECRET": SECRET,
-        "CALLSCOPE_LEASE_SECONDS": "30",
+        "CALLSCOPE_LEASE_SECONDS": str(LEASE_SECONDS),
         "CALLSCOPE_LOG_LEVEL": "WARNING",
-        # wrk is one address standing for many visitors: the per-address limits stay out.
-        "CALLSCOPE_VISITS_PER_IP_PER_MINUTE": "0",
-        "CALLSCOPE_LEASES_PER_IP": "1000000",
+        # One site stands for a busy site; per-address limits stay at their defaults (each
+        # request comes from its own address, as wrk sends a random X-Forwarded-For).
+        "CALLSCOPE_VISITS_PER_SITE_PER_MINUTE": "0",
     }
     if label == "postgresql":
-        reset(url)
-    key = subprocess.run(
-        [sys.executable, "-m", "callscope", "account", "create", "bench"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()[-1]
+        fresh_database(url)
+    site_key, site_id = make_site(url, args.pool)
     command = [
         sys.executable,
         "-m",
@@ -106,7 +108,6 @@ def callscope(args: argparse.Namespace, label: str, url: str, tmp: Path) -> list
         str(args.workers),
     ]
     with serving(command, env, port, "/healthz", tmp / f"{label}.log"):
-        site_key = make_site(f"http://127.0.0.1:{port}", key)
         body = json.dumps(
             {
                 "site_key": site_key,
@@ -119,10 +120,13 @@ def callscope(args: argparse.Namespace, label: str, url: str, tmp: Path) -> list
             args.seconds,
             tmp,
             post=body,
+            each_from_own_address=True,
         )
+        if (ran_out := exhaustions(url, site_id)) > 0:
+            raise RuntimeError(f"{label}: {ran_out} visits found the pool full: raise --pool")
         route = wrk(
             f"GET /v1/route ({label})",
-            f"http://127.0.0.1:{port}/v1/route?dialed_number=%2B1555200000{7}",
+            f"http://127.0.0.1:{port}/v1/route?dialed_number=%2B{DIALED[1:]}",
             args.seconds,
             tmp,
             headers={"X-Callscope-Secret": SECRET},
@@ -130,30 +134,28 @@ def callscope(args: argparse.Namespace, label: str, url: str, tmp: Path) -> list
     return [visits, route]
 
 
-def reset(url: str) -> None:
-    """Benchmark on an empty database: drops everything in its public schema."""
-    from callscope.adapters.database import make_engine
+def make_site(url: str, pool: int) -> tuple[str, int]:
+    """A site with `pool` pool numbers, stored before the server starts (fast, in one
+    transaction); returns its site key and id."""
+    storage = Storage.connect(url)
+    now = datetime.now(UTC)
+    account, _ = create_account(storage, "bench", now)
+    site = create_site(storage, account.id, SiteDraft("bench", "+15550100199"), now)
+    with storage.write() as uow:
+        for i in range(pool):
+            uow.numbers.add(site.id, f"+1555{2000000 + i:07d}", NumberKind.POOL, None, None, now)
+        uow.commit()
+    storage.close()
+    return site.site_key, site.id
 
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    engine.dispose()
 
-
-def make_site(base: str, key: str) -> str:
-    admin = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=base, headers=admin, timeout=30) as client:
-        site = client.post("/v1/sites", json={"name": "bench", "forward_to": "+15550100199"})
-        site_id = site.json()["site_id"]
-        for i in range(POOL):
-            client.post(
-                f"/v1/sites/{site_id}/numbers",
-                json={"number": f"+1555{2000000 + i:07d}", "kind": "pool"},
-            )
-        client.post(
-            f"/v1/sites/{site_id}/numbers", json={"number": "+15550100300", "kind": "extension"}
-        )
-        return str(site.json()["site_key"])
+def exhaustions(url: str, site_id: int) -> int:
+    """Visits that found the pool full: the run measured pool claims only if there were none."""
+    storage = Storage.connect(url)
+    with storage.read() as uow:
+        found = uow.leases.exhaustions(site_id, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC))
+    storage.close()
+    return found
 
 
 class serving:
@@ -190,6 +192,7 @@ def wrk(
     tmp: Path,
     post: str | None = None,
     headers: dict[str, str] | None = None,
+    each_from_own_address: bool = False,
 ) -> Result:
     script = tmp / "request.lua"
     lines = []
@@ -201,6 +204,16 @@ def wrk(
         ]
     for header, value in (headers or {}).items():
         lines.append(f'wrk.headers["{header}"] = "{value}"')
+    if each_from_own_address:
+        # Visitors from many addresses, as a site sees them (through a proxy callscope trusts).
+        lines += [
+            "math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))",
+            "request = function()",
+            '  wrk.headers["X-Forwarded-For"] = string.format("10.%d.%d.%d",',
+            "    math.random(0, 255), math.random(0, 255), math.random(1, 254))",
+            "  return wrk.format()",
+            "end",
+        ]
     script.write_text("\n".join(lines) + "\n")
     command = [
         "wrk",
