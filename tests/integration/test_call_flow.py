@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
+
+from callscope.adapters.tables_rollups import uncounted_visits, visit_rollups
 from tests.conftest import Api
 
 FORWARD = "+15550100199"
@@ -172,3 +176,21 @@ def test_a_heartbeat_extends_the_lease(api: Api) -> None:
     assert beat.json()["number"] == POOL_NUMBER
     assert beat.json()["expires_at"] >= shown["expires_at"]
     assert api.client.post("/v1/visits/nope/heartbeat").status_code == 404
+
+
+def test_the_server_counts_stored_visits_into_the_rollups_within_seconds(api: Api) -> None:
+    site_id = make_site(api)
+    key = site_key(api, site_id)
+    for _ in range(3):
+        visit = api.client.post("/v1/visits", json={"site_key": key, "landing_url": LANDING})
+        assert visit.status_code == 200, visit.text
+    deadline = time.monotonic() + 15
+    while True:
+        with api.storage.engine.connect() as conn:
+            waiting = conn.execute(select(func.count()).select_from(uncounted_visits)).scalar()
+            counted = conn.execute(select(visit_rollups.c.value, visit_rollups.c.visits)).all()
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert waiting == 0  # the background counter took them all...
+    assert ("google", 3) in counted  # ...into the rollups

@@ -5,12 +5,13 @@ events and calls arriving out of order), and a rebuild gives the rollups kept in
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from callscope.adapters.repositories.reports import GROUPS
 from callscope.adapters.repositories.rollups import NEVER
@@ -204,9 +205,9 @@ def call_events(
     ]
 
 
-def store_visits(storage: Storage, site_id: int, rng: random.Random) -> None:
+def store_visits(storage: Storage, site_id: int, rng: random.Random, first: int = 0) -> None:
     with storage.write() as uow:
-        for n in range(30):
+        for n in range(first, first + 30):
             at = T0 + timedelta(days=rng.randrange(8), hours=rng.randrange(24))
             visit = Visit(f"v{site_id}-{n}", site_id, at, "https://a/", None, rng.choice(CHANNELS))
             uow.visits.add(visit)
@@ -219,6 +220,26 @@ def test_the_rollup_report_equals_the_raw_report_for_random_ranges_and_every_gro
 ) -> None:
     rng = random.Random(7)
     fixture = generate(storage, rng)
+    same_reports(storage, fixture, rng)  # every visit still waits to be counted
+    assert rollups.count_visits(storage, batch=7) == 90
+    same_reports(storage, fixture, rng)  # every visit counted
+    store_visits(storage, min(fixture.sites), rng, first=30)
+    same_reports(storage, fixture, rng)  # some counted, some not
+    site, zone = max(fixture.sites), fixture.sites[max(fixture.sites)]
+    whole = report(
+        storage,
+        fixture.account_id,
+        site,
+        zone,
+        date(2026, 2, 28),
+        date(2026, 3, 10),
+        "source",
+        False,
+    )
+    assert whole.totals.calls == 45 and whole.totals.unique_callers == 4
+
+
+def same_reports(storage: Storage, fixture: Fixture, rng: random.Random) -> None:
     for site, zone in fixture.sites.items():
         for _ in range(8):
             first = date(2026, 2, 28) + timedelta(days=rng.randrange(9))
@@ -232,17 +253,6 @@ def test_the_rollup_report_equals_the_raw_report_for_random_ranges_and_every_gro
                     last,
                     by,
                 )
-    whole = report(
-        storage,
-        fixture.account_id,
-        site,
-        zone,
-        date(2026, 2, 28),
-        date(2026, 3, 10),
-        "source",
-        False,
-    )
-    assert whole.totals.calls == 45 and whole.totals.unique_callers == 4
 
 
 def snapshot(storage: Storage) -> dict[str, set[tuple[Any, ...]]]:
@@ -263,6 +273,7 @@ def snapshot(storage: Storage) -> dict[str, set[tuple[Any, ...]]]:
 
 def test_a_rebuild_from_the_raw_tables_gives_the_incremental_rollups(storage: Storage) -> None:
     generate(storage, random.Random(11))
+    rollups.count_visits(storage)
     kept = snapshot(storage)
     assert rollups.rebuild(storage) == len(ZONES)
     assert snapshot(storage) == kept
@@ -281,3 +292,20 @@ def test_retention_deletes_the_rollups_of_days_that_ended_before_the_cutoff(
             for r in conn.execute(select(t.c.day))
         }
     assert min(days) == date(2026, 3, 4)
+
+
+def test_counters_running_at_once_count_every_visit_once(storage: Storage) -> None:
+    fixture = generate(storage, random.Random(5))
+    with ThreadPoolExecutor(4) as pool:
+        counted = sum(pool.map(lambda _: rollups.count_visits(storage, batch=4), range(4)))
+    assert counted == 90
+    assert rollups.count_visits(storage) == 0
+    with storage.engine.connect() as conn:
+        per_site = dict(
+            conn.execute(
+                select(visit_rollups.c.site_id, func.sum(visit_rollups.c.visits))
+                .where(visit_rollups.c.dimension == "source")
+                .group_by(visit_rollups.c.site_id)
+            ).all()
+        )
+    assert per_site == dict.fromkeys(fixture.sites, 30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from callscope.adapters.database import load_table_modules
+from callscope.adapters.database import load_table_modules, make_engine
 from callscope.adapters.schema import (
     SchemaOutOfDate,
     alembic_config,
@@ -22,7 +23,16 @@ from callscope.adapters.schema import (
 )
 from callscope.adapters.storage import Storage
 from callscope.adapters.tables import metadata
-from tests.conftest import free_port, server_env, start_server, stop_server
+from callscope.services.visits import VisitRequest, start_visit
+from tests.conftest import (
+    IN_CI,
+    PG_URL,
+    free_port,
+    reset_postgres,
+    server_env,
+    start_server,
+    stop_server,
+)
 
 
 def test_migrations_build_exactly_the_declared_tables(storage: Storage) -> None:
@@ -71,3 +81,56 @@ def test_the_server_refuses_to_start_on_an_old_schema_and_db_upgrade_fixes_it(
     assert current_revision(engine) == head_revision(engine)
     process = start_server(env, free_port(), tmp_path / "server.log")
     stop_server(process)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+def test_numbers_never_held_before_the_pool_index_migration_are_offered_first(
+    empty_database: str,
+) -> None:
+    engine = make_engine(empty_database)
+    config = alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003_visit_client")  # never-held numbers: held_until NULL
+        created = {"t": datetime(2026, 1, 1)}
+        account = "INSERT INTO accounts (id, name, created_at) VALUES (1, 'acme', :t)"
+        conn.execute(text(account), created)
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, account_id, name, site_key, forward_to, allowed_origins,"
+                " replace_numbers, timezone, created_at)"
+                " VALUES (1, 1, 'acme', 'sk_old', '+15550100199', '[]', '[]', 'UTC', :t)"
+            ),
+            created,
+        )
+        for number_id, held_until in ((1, datetime(2026, 1, 1, 9)), (2, None)):
+            conn.execute(
+                text(
+                    "INSERT INTO tracking_numbers (id, site_id, number, kind, held_until,"
+                    " created_at) VALUES (:id, 1, :number, 'pool', :held, :t)"
+                ),
+                {
+                    "id": number_id,
+                    "number": f"+1555010020{number_id}",
+                    "held": held_until,
+                    "t": datetime(2026, 1, 1),
+                },
+            )
+    engine.dispose()
+    storage = Storage.connect(empty_database)
+    now = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    first = start_visit(storage, VisitRequest("sk_old", "https://a/"), 60, now)
+    second = start_visit(storage, VisitRequest("sk_old", "https://a/"), 60, now)
+    storage.close()
+    assert (first.number, second.number) == ("+15550100202", "+15550100201")

@@ -21,10 +21,13 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 
 metadata = MetaData()
 ID = BigInteger().with_variant(Integer, "sqlite")
+NEVER_HELD = datetime(1970, 1, 1, tzinfo=UTC)
+SHARED_POOL = "kind = 'pool' AND source IS NULL AND medium IS NULL"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -94,13 +97,23 @@ tracking_numbers = Table(
     Column("term", String(200)),
     Column("forward_to", String(20)),
     # The current (or, once expired, the last) holder: one row per number makes two live
-    # leases on one number impossible by construction.
+    # leases on one number impossible by construction. A number nobody has held yet is held
+    # until NEVER_HELD: no NULL, so "free, idlest first" is one range of an index in order.
     Column("holder_visit_id", String(32)),
-    Column("held_until", UTCDateTime),
+    Column("held_until", UTCDateTime, nullable=False, default=NEVER_HELD),
     Column("last_visitor_id", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
-    # A pool's free numbers, idlest first, for a sub-pool (source, medium) or the shared pool.
+    # A sub-pool's free numbers (reserved for a source / medium), idlest first...
     Index("ix_numbers_pool", "site_id", "kind", "source", "medium", "held_until", "id"),
+    # ...and the shared pool's (PostgreSQL reads no order through an IS NULL key column).
+    Index(
+        "ix_numbers_shared_pool",
+        "site_id",
+        "held_until",
+        "id",
+        postgresql_where=text(SHARED_POOL),
+        sqlite_where=text(SHARED_POOL),
+    ),
 )
 
 visits = Table(

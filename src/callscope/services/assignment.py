@@ -71,15 +71,19 @@ def _claim(
     uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, cutoff: datetime, now: datetime
 ) -> FreeNumber | None:
     """A number whose hold ended by `cutoff`, claimed for the visit; None when none is left."""
+    visitor = visit.visitor_id if pool.policy.returning_visitor else None
+    sub_pool = (visit.channel.source, visit.channel.medium)
+    limit = pool.policy.candidates
+    reserved, shared = uow.leases.free_pool_numbers(site.id, cutoff, visitor, limit, sub_pool)
     # The sub-pool reserved for the visit's channel first, then the shared pool.
-    for reserved in ((visit.channel.source, visit.channel.medium), None):
-        claimed = _claim_in(uow, site, visit, pool, cutoff, now, reserved)
+    for pool_of, free in ((sub_pool, reserved), (None, shared)):
+        claimed = _claim_from(uow, site, visit, pool, cutoff, now, pool_of, free)
         if claimed is not None:
             return claimed
     return None
 
 
-def _claim_in(
+def _claim_from(
     uow: UnitOfWork,
     site: Site,
     visit: Visit,
@@ -87,11 +91,10 @@ def _claim_in(
     cutoff: datetime,
     now: datetime,
     reserved: tuple[str, str] | None,
+    free: list[FreeNumber],
 ) -> FreeNumber | None:
     visitor = visit.visitor_id if pool.policy.returning_visitor else None
     until = lease_end(now, pool.hold_seconds)
-    candidates = pool.policy.candidates
-    free = uow.leases.free_pool_numbers(site.id, cutoff, visitor, candidates, reserved)
     if not free:
         return None  # nothing free here (most sites reserve no sub-pool for most channels)
     while (chosen := pool.policy.choose(free, visitor, pool.rng)) is not None:

@@ -3,7 +3,7 @@ changes, and the full recomputation (after a bulk load, a time zone change, or o
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from callscope.domain.visits import Visit
 from callscope.services.reports import QUALIFIED_SECONDS, site_zone
 
 Links = dict[LinkKey, int]
+COUNT_BATCH = 5_000
 
 
 def apply(uow: UnitOfWork, before: Call | None, after: Call) -> None:
@@ -48,12 +49,29 @@ def apply(uow: UnitOfWork, before: Call | None, after: Call) -> None:
 
 
 def add_visit(uow: UnitOfWork, visit: Visit, site: Site | None = None) -> None:
-    """Count a newly stored visit under its local day and channel values (`site`, when the
-    caller has it, saves looking up its time zone)."""
+    """Note a newly stored visit under its local day and channel values, for `count_visits`
+    (`site`, when the caller has it, saves looking up its time zone)."""
     zone = site_zone(site) if site is not None else _zone(uow, visit.site_id)
     day = local_day(visit.started_at, zone)
-    values = channel_values(visit.channel)
-    uow.rollups.add_visits(visit.site_id, {(d, day, values[d]): 1 for d in CHANNEL_DIMENSIONS})
+    uow.rollups.add_uncounted_visit(visit.site_id, day, channel_values(visit.channel))
+
+
+def count_visits(storage: Storage, batch: int = COUNT_BATCH) -> int:
+    """Count the visits stored since the last count into the visit rollups; returns how many.
+    The server runs this every second; several processes may run it at once."""
+    counted = 0
+    while True:
+        with storage.write() as uow:
+            taken = uow.rollups.take_uncounted_visits(batch)
+            deltas: dict[int, Counter[DayKey]] = defaultdict(Counter)
+            for site_id, day, values in taken:
+                deltas[site_id].update((d, day, values[d]) for d in CHANNEL_DIMENSIONS)
+            for site_id in sorted(deltas):
+                uow.rollups.add_visits(site_id, dict(deltas[site_id]))
+            uow.commit()
+        counted += len(taken)
+        if len(taken) < batch:
+            return counted
 
 
 def rebuild(storage: Storage, site_id: int | None = None) -> int:

@@ -4,7 +4,6 @@ retrying with backoff until the receiver answers 2xx; each event once per endpoi
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -169,16 +168,6 @@ def deliver_due(
 
 def http_send(url: str, body: bytes, headers: dict[str, str]) -> int:
     return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS).status_code
-
-
-async def run_forever(storage: Storage, interval: float) -> None:
-    """The server's background delivery loop (a thread does the blocking work)."""
-    while True:
-        try:
-            await asyncio.to_thread(deliver_due, storage, datetime.now(UTC))
-        except Exception as exc:  # a bad moment of the database must not end the loop
-            log_event("webhook_worker_error", error=type(exc).__name__)
-        await asyncio.sleep(interval)
 
 
 def _claim(storage: Storage, delivery: Delivery, now: datetime) -> bool:

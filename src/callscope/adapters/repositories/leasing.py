@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
-    CompoundSelect,
     Select,
     and_,
     bindparam,
     func,
     insert,
-    or_,
+    literal,
+    literal_column,
     select,
     union_all,
     update,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import leases, tracking_numbers, visits
+from callscope.adapters.tables import NEVER_HELD, leases, tracking_numbers, visits
 from callscope.adapters.tables_pool import pool_exhaustions
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.sites import NumberKind
@@ -32,57 +33,36 @@ from callscope.domain.visits import Lease
 
 numbers = tracking_numbers
 _COLUMNS = (numbers.c.id, numbers.c.held_until, numbers.c.last_visitor_id, numbers.c.number)
-# A number is free by `cutoff` when nobody ever held it or its hold ended by then.
-_HOLD_ENDED = or_(numbers.c.held_until.is_(None), numbers.c.held_until <= bindparam("b_cutoff"))
+# A number is free by `cutoff` when its hold ended by then (never-held numbers: NEVER_HELD).
+_HOLD_ENDED = numbers.c.held_until <= bindparam("b_cutoff")
+# Written into the SQL, not bound: PostgreSQL then matches the shared pool's partial index.
+_POOL: ColumnClause[str] = literal_column(f"'{NumberKind.POOL.value}'")
 
 
 def _in_pool(reserved: bool) -> ColumnElement[bool]:
     """The site's pool numbers reserved for one source / medium (a sub-pool), or the shared
-    pool: the numbers without a channel. Both match index `ix_numbers_pool` by equality."""
+    pool: the numbers without a channel."""
     c = numbers.c
-    site = [c.site_id == bindparam("b_site_id"), c.kind == NumberKind.POOL.value]
+    site = [c.site_id == bindparam("b_site_id"), c.kind == _POOL]
     if reserved:
         return and_(*site, c.source == bindparam("b_source"), c.medium == bindparam("b_medium"))
     return and_(*site, c.source.is_(None), c.medium.is_(None))
 
 
-# Idlest first: numbers never held (in id order), then those whose hold ended longest ago.
-# Each half reads `ix_numbers_pool` in its order and stops at its limit, so finding a number
-# costs the same in a pool of 100 or of 100,000 (one ORDER BY over both halves sorted the
-# whole pool on every visit).
-def _never_held(reserved: bool) -> Select[Any]:
-    return select(*_COLUMNS).where(_in_pool(reserved), numbers.c.held_until.is_(None))
+def _idlest(reserved: bool) -> Select[Any]:
+    """Free numbers, idlest first (never held, then released longest ago): one index range
+    read in order up to the limit, so a pool of 100,000 costs what a pool of 100 does."""
+    return (
+        select(*_COLUMNS)
+        .where(_in_pool(reserved), _HOLD_ENDED)
+        .order_by(numbers.c.held_until, numbers.c.id)
+    )
 
 
-def _released(reserved: bool) -> Select[Any]:
-    held = numbers.c.held_until
-    return select(*_COLUMNS).where(_in_pool(reserved), held <= bindparam("b_cutoff"))
-
-
-def _idlest(reserved: bool, limit: bool) -> CompoundSelect[Any]:
-    halves = [
-        _never_held(reserved).order_by(numbers.c.id),
-        _released(reserved).order_by(numbers.c.held_until, numbers.c.id),
-    ]
-    if limit:
-        halves = [half.limit(bindparam("b_limit")) for half in halves]
-    return union_all(*(select(half.subquery()) for half in halves))
-
-
-_IDLEST = {(r, limit): _idlest(r, limit) for r in (True, False) for limit in (True, False)}
 # PostgreSQL: a claim locks its one row without waiting; a row another transaction is claiming
 # is skipped, so concurrent visits never queue on the same idlest number (SQLite ignores
 # FOR UPDATE: its writers take turns anyway).
-_UNCLAIMED = {
-    r: (
-        _never_held(r).order_by(numbers.c.id).limit(1).with_for_update(skip_locked=True),
-        _released(r)
-        .order_by(numbers.c.held_until, numbers.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True),
-    )
-    for r in (True, False)
-}
+_UNCLAIMED = {r: _idlest(r).limit(1).with_for_update(skip_locked=True) for r in (True, False)}
 # A returning visitor's last number, found through the visitor's visits (indexed by visitor),
 # free and not held by anyone since.
 _OWN = {
@@ -101,6 +81,23 @@ _OWN = {
     .limit(1)
     for r in (True, False)
 }
+
+
+def _candidates(limit: bool, visitor: bool) -> Select[Any]:
+    """Both pools' candidates in one round trip, each row marked with its pool."""
+    parts = []
+    for reserved in (True, False):
+        idlest = _idlest(reserved).limit(bindparam("b_limit")) if limit else _idlest(reserved)
+        parts.append((reserved, idlest))
+        if visitor:
+            parts.append((reserved, _OWN[reserved]))
+    marked = [
+        select(part.subquery(), literal(reserved).label("reserved")) for reserved, part in parts
+    ]
+    return select(union_all(*marked).subquery())
+
+
+_CANDIDATES = {(limit, v): _candidates(limit, v) for limit in (True, False) for v in (True, False)}
 _LOCK_FREE = (
     select(numbers.c.id)
     .where(
@@ -169,28 +166,26 @@ class LeaseRepository:
         site_id: int,
         cutoff: datetime,
         visitor_id: str | None,
-        limit: int | None = 8,
-        reserved_for: tuple[str, str] | None = None,
-    ) -> list[FreeNumber]:
+        limit: int | None,
+        sub_pool: tuple[str, str],
+    ) -> tuple[list[FreeNumber], list[FreeNumber]]:
         """Pool numbers whose hold ended by `cutoff` (now, or later to take back numbers whose
-        visitor left), idlest first, at most `limit`, plus the visitor's own last number; from
-        the sub-pool reserved for a (source, medium), or from the shared pool."""
-        reserved = reserved_for is not None
-        source, medium = reserved_for or (None, None)
+        visitor left), idlest first, at most `limit` (None: all), plus the visitor's own last
+        number: those of the sub-pool reserved for `sub_pool` (source, medium), and those of
+        the shared pool."""
         params = {
             "b_site_id": site_id,
             "b_cutoff": cutoff,
             "b_limit": limit,
-            "b_source": source,
-            "b_medium": medium,
+            "b_source": sub_pool[0],
+            "b_medium": sub_pool[1],
+            "b_visitor": visitor_id,
         }
-        found = [_free(r) for r in self._conn.execute(_IDLEST[reserved, limit is not None], params)]
-        found.sort(key=lambda f: (f.free_since is not None, f.free_since or cutoff, f.number_id))
-        found = found[:limit]
-        if visitor_id:
-            own = self._conn.execute(_OWN[reserved], {**params, "b_visitor": visitor_id})
-            found.extend(_free(r) for r in own)
-        return found
+        query = _CANDIDATES[limit is not None, visitor_id is not None]
+        pools: dict[bool, list[FreeNumber]] = {True: [], False: []}
+        for row in sorted(self._conn.execute(query, params), key=lambda r: (r.held_until, r.id)):
+            pools[bool(row.reserved)].append(_free(row))
+        return pools[True], pools[False]
 
     def unclaimed_free_number(
         self, site_id: int, cutoff: datetime, reserved_for: tuple[str, str] | None = None
@@ -198,11 +193,8 @@ class LeaseRepository:
         """The idlest free number no concurrent transaction is claiming, locked for this one."""
         source, medium = reserved_for or (None, None)
         params = {"b_site_id": site_id, "b_cutoff": cutoff, "b_source": source, "b_medium": medium}
-        for query in _UNCLAIMED[reserved_for is not None]:
-            row = self._conn.execute(query, params).first()
-            if row is not None:
-                return _free(row)
-        return None
+        row = self._conn.execute(_UNCLAIMED[reserved_for is not None], params).first()
+        return _free(row) if row else None
 
     def claim(self, lease: Lease, visitor_id: str | None, cutoff: datetime) -> bool:
         """Bind a number whose hold ended by `cutoff` to a visit; False if someone else took
@@ -325,4 +317,5 @@ class LeaseRepository:
 
 
 def _free(row: Any) -> FreeNumber:
-    return FreeNumber(row.id, row.held_until, row.last_visitor_id, row.number)
+    free_since = None if row.held_until == NEVER_HELD else row.held_until
+    return FreeNumber(row.id, free_since, row.last_visitor_id, row.number)

@@ -11,7 +11,12 @@ from callscope.adapters.repositories.rollups import older_than
 from callscope.adapters.tables import call_events, calls, leases, route_notes, sites, visits
 from callscope.adapters.tables_pool import pool_exhaustions
 from callscope.adapters.tables_reporting import webhook_deliveries, webhook_endpoints
-from callscope.adapters.tables_rollups import call_rollups, caller_rollups, visit_rollups
+from callscope.adapters.tables_rollups import (
+    call_rollups,
+    caller_rollups,
+    uncounted_visits,
+    visit_rollups,
+)
 
 
 class PrivacyRepository:
@@ -32,6 +37,7 @@ class PrivacyRepository:
             (call_rollups, older_than(self._conn, call_rollups, cutoff)),
             (caller_rollups, older_than(self._conn, caller_rollups, cutoff)),
             (visit_rollups, older_than(self._conn, visit_rollups, cutoff)),
+            (uncounted_visits, older_than(self._conn, uncounted_visits, cutoff)),
         ]
         return {
             table.name: self._conn.execute(delete(table).where(condition)).rowcount  # type: ignore[arg-type]

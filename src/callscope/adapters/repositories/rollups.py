@@ -10,12 +10,30 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Date, Table, and_, bindparam, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.tables import calls, sites
-from callscope.adapters.tables_rollups import call_rollups, caller_rollups, visit_rollups
+from callscope.adapters.tables_rollups import (
+    call_rollups,
+    caller_rollups,
+    uncounted_visits,
+    visit_rollups,
+)
 from callscope.domain.channel import Channel
 
 CHANNEL_DIMENSIONS = ("source", "medium", "campaign", "term")
@@ -62,6 +80,25 @@ def channel_values(channel: Channel | None) -> dict[str, str]:
     return {"site": "", **{d: v or "" for d, v in zip(CHANNEL_DIMENSIONS, fields_, strict=True)}}
 
 
+_ADD_UNCOUNTED = insert(uncounted_visits)
+_TAKE_UNCOUNTED = (
+    delete(uncounted_visits)
+    .where(
+        uncounted_visits.c.id.in_(
+            select(uncounted_visits.c.id)
+            .order_by(uncounted_visits.c.id)
+            .limit(bindparam("b_limit"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .returning(
+        uncounted_visits.c.site_id,
+        uncounted_visits.c.day,
+        *(uncounted_visits.c[d] for d in CHANNEL_DIMENSIONS),
+    )
+)
+
+
 class RollupRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -93,14 +130,37 @@ class RollupRepository:
         return {r.value: int(r.callers) for r in self._conn.execute(query)}
 
     def visit_counts(self, site_id: int, dimension: str, first: date, last: date) -> dict[str, int]:
-        t = visit_rollups
+        """Visits per value of a channel dimension over [first, last]: the rollups plus the
+        visits not counted into them yet, in one statement (one snapshot, so a count running
+        meanwhile can neither show a visit twice nor hide it)."""
+        t, u = visit_rollups, uncounted_visits
+        counted = select(t.c.value, t.c.visits).where(*_range(t, site_id, dimension, first, last))
+        uncounted = (
+            select(u.c[dimension].label("value"), func.count().label("visits"))
+            .where(u.c.site_id == site_id, u.c.day >= first, u.c.day <= last)
+            .group_by(u.c[dimension])
+        )
+        both = union_all(counted, uncounted).subquery()
         query = (
-            select(t.c.value, func.sum(t.c.visits).label("visits"))
-            .where(*_range(t, site_id, dimension, first, last))
-            .group_by(t.c.value)
-            .having(func.sum(t.c.visits) > 0)
+            select(both.c.value, func.sum(both.c.visits).label("visits"))
+            .group_by(both.c.value)
+            .having(func.sum(both.c.visits) > 0)
         )
         return {r.value: int(r.visits) for r in self._conn.execute(query)}
+
+    def add_uncounted_visit(self, site_id: int, day: date, values: dict[str, str]) -> None:
+        """A stored visit, to be counted into the rollups by `take_uncounted_visits`."""
+        row = {"site_id": site_id, "day": day, **{d: values[d] for d in CHANNEL_DIMENSIONS}}
+        self._conn.execute(_ADD_UNCOUNTED, row)
+
+    def take_uncounted_visits(self, limit: int) -> list[tuple[int, date, dict[str, str]]]:
+        """Remove up to `limit` uncounted visits and return (site, local day, channel values)
+        of each; rows another transaction is taking are skipped (PostgreSQL), so counters in
+        several processes never count one visit twice."""
+        return [
+            (int(r.site_id), r.day, {d: r[d] for d in CHANNEL_DIMENSIONS})
+            for r in self._conn.execute(_TAKE_UNCOUNTED, {"b_limit": limit}).mappings()
+        ]
 
     def add_calls(self, site_id: int, deltas: dict[DayKey, CallTally]) -> None:
         rows = [
@@ -154,13 +214,13 @@ class RollupRepository:
         """Hold writes to calls and visits while a rebuild reads them (PostgreSQL; an SQLite
         write transaction already excludes other writers)."""
         if self._conn.dialect.name == "postgresql":
-            self._conn.exec_driver_sql("LOCK TABLE calls, visits IN SHARE MODE")
+            self._conn.exec_driver_sql("LOCK TABLE calls, visits, uncounted_visits IN SHARE MODE")
             # Sorting every caller's history is the rebuild's heaviest step.
             self._conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
 
     def rebuild(self, site_id: int, zone: str) -> None:
         """Recompute the site's rollups from its stored calls and visits."""
-        for table in (call_rollups, caller_rollups, visit_rollups):
+        for table in (call_rollups, caller_rollups, visit_rollups, uncounted_visits):
             self._conn.execute(table.delete().where(table.c.site_id == site_id))
         day = _local_day_sql(self._conn)
         params = {"site": site_id, "zone": _zone(zone).key}

@@ -18,6 +18,7 @@ from callscope.entrypoints.http import (
     visits,
     web,
 )
+from callscope.entrypoints.http.background import background_work
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.entrypoints.http.rate_limit import TokenBuckets
 from callscope.entrypoints.http.request_log import RequestLog
@@ -27,6 +28,7 @@ from callscope.telephony import twilio
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=background_work,
         title="callscope",
         version="0.1.0",
         description="Self-hostable call tracking: which channel, campaign and keyword made "

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from callscope.adapters.repositories.spend import SpendEntry
@@ -27,19 +24,7 @@ from callscope.entrypoints.http.periods import period
 from callscope.entrypoints.http.reports import qualified_default
 from callscope.services import exports, reports, sites, spend, webhooks
 
-
-@asynccontextmanager
-async def delivery_worker(app: FastAPI) -> AsyncIterator[None]:
-    """Deliver queued webhooks in the background while the server runs."""
-    interval = app.state.settings.webhook_interval_seconds
-    task = asyncio.create_task(webhooks.run_forever(app.state.storage, interval))
-    try:
-        yield
-    finally:
-        task.cancel()
-
-
-router = APIRouter(tags=["integrations"], lifespan=delivery_worker)
+router = APIRouter(tags=["integrations"])
 
 
 class SpendIn(BaseModel):

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callscope.domain.calls import Call
 from callscope.domain.channel import Channel
 
 Text = Field(min_length=1, max_length=200)
+
+
+def sent_as_is(body: BaseModel) -> Response:
+    """A response body built from a model already validated. Returned as a Response, FastAPI
+    does not validate it a second time (which for a `def` route costs a thread-pool hop): the
+    hot public routes use this and keep `response_model` for the API docs."""
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 class Strict(BaseModel):

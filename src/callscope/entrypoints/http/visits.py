@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 
 from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.schemas import (
@@ -13,6 +13,7 @@ from callscope.entrypoints.http.schemas import (
     VisitDetail,
     VisitIn,
     VisitOut,
+    sent_as_is,
 )
 from callscope.logs import log_event
 from callscope.phone import display
@@ -29,7 +30,7 @@ def create_visit(
     settings: SettingsDep,
     now: NowDep,
     user_agent: Annotated[str | None, Header()] = None,
-) -> VisitOut:
+) -> Response:
     address = request.client.host if request.client else "unknown"
     request.app.state.address_limits.take(address, "address")
     request.app.state.site_limits.take(body.site_key, "site")
@@ -59,7 +60,7 @@ def create_visit(
         mode=visit.mode if visit else "bot",
         number=assignment.number,
     )
-    return VisitOut(
+    out = VisitOut(
         visit_id=visit.id if visit else None,
         number=assignment.number,
         display_number=display(assignment.number),
@@ -70,20 +71,20 @@ def create_visit(
         mode=visit.mode.value if visit else "none",
         reason=(visit.reason if visit else "bot"),
     )
+    return sent_as_is(out)
 
 
 @router.post("/v1/visits/{visit_id}/heartbeat", response_model=HeartbeatOut)
-def heartbeat(
-    visit_id: str, storage: StorageDep, settings: SettingsDep, now: NowDep
-) -> HeartbeatOut:
+def heartbeat(visit_id: str, storage: StorageDep, settings: SettingsDep, now: NowDep) -> Response:
     assignment = service.heartbeat(storage, visit_id, settings.lease_seconds, now)
     visit = assignment.visit
-    return HeartbeatOut(
+    out = HeartbeatOut(
         expires_at=visit.expires_at if visit else None,
         number=assignment.number,
         display_number=display(assignment.number),
         ext=assignment.ext,
     )
+    return sent_as_is(out)
 
 
 @router.get("/v1/visits/{visit_id}", response_model=VisitDetail)
