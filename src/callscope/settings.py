@@ -16,6 +16,14 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. A SQLite file by default; "
         "postgresql+psycopg://user@host/db selects PostgreSQL.",
     )
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections one server process keeps open; a request finding "
+        "them all busy waits for one. Processes x this must stay under PostgreSQL's "
+        "max_connections.",
+    )
     lease_seconds: int = Field(
         900,
         ge=30,

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from alembic import command
@@ -134,3 +135,24 @@ def test_numbers_never_held_before_the_pool_index_migration_are_offered_first(
     second = start_visit(storage, VisitRequest("sk_old", "https://a/"), 60, now)
     storage.close()
     assert (first.number, second.number) == ("+15550100202", "+15550100201")
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_without_an_error() -> None:
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
+    engine = make_engine(PG_URL)
+    with engine.connect() as conn:
+        victim = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    admin = make_engine(PG_URL)
+    with admin.connect() as conn:  # the database restarts, say
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend({victim})")
+    admin.dispose()
+    with (
+        mock.patch("callscope.adapters.database.PING_AFTER_IDLE", 0.0),
+        engine.connect() as conn,
+    ):
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != victim
+    engine.dispose()

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import StaticPool
 
 WRITE = "callscope_write"
+PING_AFTER_IDLE = 5.0  # seconds
+_IDLE_SINCE = "callscope_idle_since"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writes."""
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writes.
+    PostgreSQL keeps `pool_size` connections and opens no more: a connection opened beyond the
+    pool used to be closed again after its one transaction, and under load that churn (a new
+    PostgreSQL process each time) cost more than the transactions."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    _ping_after_idle(engine)
+    return engine
 
 
 def load_table_modules() -> None:
@@ -28,6 +37,28 @@ def load_table_modules() -> None:
     for module in pkgutil.iter_modules(package.__path__):
         if module.name.startswith("tables_"):
             importlib.import_module(f"callscope.adapters.{module.name}")
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for PING_AFTER_IDLE seconds:
+    one that served a moment ago is alive, and pinging each checkout (`pool_pre_ping`) cost a
+    round trip per transaction. A connection broken while in use still fails its request, and
+    SQLAlchemy then replaces the whole pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
+        except Exception as exc:
+            # The pool throws this connection away and tries a fresh one (up to three times).
+            raise DisconnectionError() from exc
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -17,9 +17,10 @@ class Storage:
         self._writer_lock = _writer_lock(engine)
 
     @classmethod
-    def connect(cls, url: str, auto_migrate: bool = True) -> Storage:
-        """Storage on `url`, its schema created or migrated (or refused, see `schema.prepare`)."""
-        storage = cls(make_engine(url))
+    def connect(cls, url: str, auto_migrate: bool = True, pool_size: int = 5) -> Storage:
+        """Storage on `url`, its schema created or migrated (or refused, see `schema.prepare`);
+        `pool_size` connections at most (PostgreSQL)."""
+        storage = cls(make_engine(url, pool_size))
         prepare(storage.engine, auto_migrate)
         return storage
 

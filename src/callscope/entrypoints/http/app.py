@@ -35,7 +35,9 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         "the phone ring.",
     )
     app.state.settings = settings
-    app.state.storage = storage or Storage.connect(settings.database_url, settings.auto_migrate)
+    app.state.storage = storage or Storage.connect(
+        settings.database_url, settings.auto_migrate, settings.database_pool_size
+    )
     app.state.routes = RouteTable(app.state.storage)
     app.state.demo_site_key = settings.demo_site_key
     per_ip, per_site = settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute
