@@ -69,6 +69,12 @@ class AllocationPolicy:
                     return candidate
         return self.pick(candidates, rng)
 
+    @property
+    def idlest_first(self) -> bool:
+        """Whether the choice is the idlest free number (after a returning visitor's own, if
+        the policy gives it back): storage can find and claim it in one step."""
+        return self.pick is idle_longest
+
     def hold_seconds(self, setting: int) -> int:
         return setting if self.lease_seconds is None else self.lease_seconds
 

@@ -47,15 +47,16 @@ def assign(
     for cutoff in (now,) if reclaim is None else (now, reclaim):
         claimed = _claim(uow, site, visit, pool, cutoff, now)
         if claimed is not None:
+            number_id, number = claimed
             leased = replace(
                 visit,
                 mode=VisitMode.POOL,
-                number_id=claimed.number_id,
+                number_id=number_id,
                 ext=None,
                 expires_at=until,
                 reason=None,
             )
-            return leased, claimed.number or shown_number(uow, site, leased)
+            return leased, number or shown_number(uow, site, leased)
     return _fallback(uow, site, visit, until, now, pool.rng)
 
 
@@ -69,17 +70,24 @@ def _client_has_enough(
 
 def _claim(
     uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, cutoff: datetime, now: datetime
-) -> FreeNumber | None:
-    """A number whose hold ended by `cutoff`, claimed for the visit; None when none is left."""
-    visitor = visit.visitor_id if pool.policy.returning_visitor else None
+) -> tuple[int, str | None] | None:
+    """A number whose hold ended by `cutoff`, claimed for the visit: (its id, the number if
+    known); None when none is left."""
     sub_pool = (visit.channel.source, visit.channel.medium)
+    until = lease_end(now, pool.hold_seconds)
+    if pool.policy.idlest_first:
+        # The production policy: one statement, which concurrent visits never queue on.
+        lease, own_first = Lease(0, visit.id, now, until), pool.policy.returning_visitor
+        leases = uow.leases
+        return leases.claim_idlest(site.id, sub_pool, lease, visit.visitor_id, own_first, cutoff)
+    visitor = visit.visitor_id if pool.policy.returning_visitor else None
     limit = pool.policy.candidates
     reserved, shared = uow.leases.free_pool_numbers(site.id, cutoff, visitor, limit, sub_pool)
     # The sub-pool reserved for the visit's channel first, then the shared pool.
     for pool_of, free in ((sub_pool, reserved), (None, shared)):
         claimed = _claim_from(uow, site, visit, pool, cutoff, now, pool_of, free)
         if claimed is not None:
-            return claimed
+            return claimed.number_id, claimed.number
     return None
 
 

@@ -5,12 +5,14 @@ a SQLAlchemy statement costs more than SQLite running it, and replay runs them b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
+    ScalarSelect,
     Select,
     and_,
     bindparam,
@@ -64,21 +66,18 @@ def _idlest(reserved: bool) -> Select[Any]:
 # FOR UPDATE: its writers take turns anyway).
 _UNCLAIMED = {r: _idlest(r).limit(1).with_for_update(skip_locked=True) for r in (True, False)}
 # A returning visitor's last number, found through the visitor's visits (indexed by visitor),
-# free and not held by anyone since.
+# and not held by anyone since.
+_VISITORS_OWN = and_(
+    numbers.c.id.in_(
+        select(visits.c.number_id).where(
+            visits.c.site_id == bindparam("b_site_id"),
+            visits.c.visitor_id == bindparam("b_visitor"),
+        )
+    ),
+    numbers.c.last_visitor_id == bindparam("b_visitor"),
+)
 _OWN = {
-    r: select(*_COLUMNS)
-    .where(
-        numbers.c.id.in_(
-            select(visits.c.number_id).where(
-                visits.c.site_id == bindparam("b_site_id"),
-                visits.c.visitor_id == bindparam("b_visitor"),
-            )
-        ),
-        _in_pool(r),
-        _HOLD_ENDED,
-        numbers.c.last_visitor_id == bindparam("b_visitor"),
-    )
-    .limit(1)
+    r: select(*_COLUMNS).where(_in_pool(r), _HOLD_ENDED, _VISITORS_OWN).limit(1)
     for r in (True, False)
 }
 
@@ -98,6 +97,38 @@ def _candidates(limit: bool, visitor: bool) -> Select[Any]:
 
 
 _CANDIDATES = {(limit, v): _candidates(limit, v) for limit in (True, False) for v in (True, False)}
+
+
+def _lockable(reserved: bool, own: bool) -> ScalarSelect[Any]:
+    """The id of the returning visitor's own number (`own`) or of the idlest number, free and
+    not being claimed by another transaction (locked by this one, PostgreSQL)."""
+    query = select(numbers.c.id).where(_in_pool(reserved), _HOLD_ENDED)
+    if own:
+        query = query.where(_VISITORS_OWN)
+    else:
+        query = query.order_by(numbers.c.held_until, numbers.c.id)
+    return query.limit(1).with_for_update(skip_locked=True).scalar_subquery()
+
+
+def _claim_idlest(returning_visitor: bool) -> Any:
+    # COALESCE runs each choice only while the ones before it found nothing.
+    order = [(True, True), (True, False), (False, True), (False, False)]
+    choices = [_lockable(r, own) for r, own in order if returning_visitor or not own]
+    return (
+        update(numbers)
+        .where(numbers.c.id == func.coalesce(*choices), _HOLD_ENDED)
+        .values(
+            holder_visit_id=bindparam("b_visit_id"),
+            held_until=bindparam("b_until"),
+            last_visitor_id=bindparam("b_holder"),
+        )
+        .returning(numbers.c.id, numbers.c.number)
+    )
+
+
+_CLAIM_IDLEST = {v: _claim_idlest(v) for v in (True, False)}
+# One statement: the row is locked only if free and nobody else is claiming it (no waiting),
+# then updated; a number taken or being taken matches nothing.
 _LOCK_FREE = (
     select(numbers.c.id)
     .where(
@@ -105,13 +136,11 @@ _LOCK_FREE = (
         _HOLD_ENDED,
     )
     .with_for_update(skip_locked=True)
+    .scalar_subquery()
 )
 _CLAIM = (
     update(numbers)
-    .where(
-        numbers.c.id == bindparam("b_number_id"),
-        _HOLD_ENDED,
-    )
+    .where(numbers.c.id == _LOCK_FREE, _HOLD_ENDED)
     .values(
         holder_visit_id=bindparam("b_visit_id"),
         held_until=bindparam("b_until"),
@@ -187,6 +216,37 @@ class LeaseRepository:
             pools[bool(row.reserved)].append(_free(row))
         return pools[True], pools[False]
 
+    def claim_idlest(
+        self,
+        site_id: int,
+        sub_pool: tuple[str, str],
+        lease: Lease,
+        visitor_id: str | None,
+        own_first: bool,
+        cutoff: datetime,
+    ) -> tuple[int, str] | None:
+        """Claim for `lease` (its number left out) in one statement: the visitor's own last
+        number if free (`own_first`), else the idlest free number, of the sub-pool reserved
+        for `sub_pool` (source, medium), then of the shared pool. A number another transaction
+        is claiming is skipped, never waited for. Records the lease; returns (number id,
+        number), or None when no number is free by `cutoff`."""
+        params = {
+            "b_site_id": site_id,
+            "b_source": sub_pool[0],
+            "b_medium": sub_pool[1],
+            "b_cutoff": cutoff,
+            "b_visitor": visitor_id,
+            "b_holder": visitor_id,
+            "b_visit_id": lease.visit_id,
+            "b_until": lease.expires_at,
+        }
+        query = _CLAIM_IDLEST[own_first and visitor_id is not None]
+        row = self._conn.execute(query, params).first()
+        if row is None:
+            return None
+        self._cut_short_and_add(replace(lease, number_id=row.id), cutoff)
+        return int(row.id), str(row.number)
+
     def unclaimed_free_number(
         self, site_id: int, cutoff: datetime, reserved_for: tuple[str, str] | None = None
     ) -> FreeNumber | None:
@@ -200,11 +260,8 @@ class LeaseRepository:
         """Bind a number whose hold ended by `cutoff` to a visit; False if someone else took
         it first (then try another). Taking a number back cuts its holder's lease short.
 
-        The WHERE re-checks freedom, so on PostgreSQL a concurrent claimer blocks on the row
-        and then matches nothing; on SQLite writers are serialised anyway."""
-        lock = {"b_number_id": lease.number_id, "b_cutoff": cutoff}
-        if self._conn.execute(_LOCK_FREE, lock).first() is None:
-            return False  # taken, or being claimed right now: try another without waiting
+        On PostgreSQL a row another transaction is claiming is skipped, not waited for (the
+        caller tries another number); on SQLite writers take turns anyway."""
         claimed = self._conn.execute(
             _CLAIM,
             {
@@ -217,12 +274,17 @@ class LeaseRepository:
         )
         if claimed.rowcount != 1:
             return False
+        self._cut_short_and_add(lease, cutoff)
+        return True
+
+    def _cut_short_and_add(self, lease: Lease, cutoff: datetime) -> None:
+        """Record a claim's lease; a number taken back (`cutoff` after the claim) ends its
+        previous holder's lease now."""
         if cutoff > lease.started_at:
             self._conn.execute(
                 _CUT_SHORT, {"b_number_id": lease.number_id, "b_now": lease.started_at}
             )
         self.add(lease)
-        return True
 
     def add(self, lease: Lease) -> None:
         values = {
