@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import random
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +23,10 @@ from callscope.domain.visits import Visit, VisitMode, lease_end
 from callscope.services import rollups
 from callscope.services.assignment import Allocation, assign, shown_number
 from callscope.services.secrets import stored_secret
+
+SITE_CACHE_SECONDS = 10.0
+SITE_CACHE_SIZE = 10_000
+_SITES: dict[tuple[int, str], tuple[float, Site]] = {}
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def start_visit(
     """Store the visit and give it a number under `policy` (the production one by default);
     one client address holds at most `leases_per_client` pool numbers at once."""
     with storage.write() as uow:
-        site = uow.sites.by_key(request.site_key)
+        site = _site_by_key(storage, uow, request.site_key)
         if site is None:
             raise NotFound("unknown site_key")
         if not site.allows_origin(request.origin):
@@ -117,6 +122,22 @@ def _keep(uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: date
         visit, _ = assign(uow, site, visit, pool, now)
     uow.visits.save(visit)
     return visit
+
+
+def _site_by_key(storage: Storage, uow: UnitOfWork, key: str) -> Site | None:
+    """The site a snippet names by its key. The API never changes a site once created, so each
+    process keeps the sites it read for SITE_CACHE_SECONDS and the visit path skips a query (a
+    site edited straight in the database is seen within that time); unknown keys are not kept."""
+    now = time.monotonic()
+    kept = _SITES.get((id(storage), key))
+    if kept is not None and now - kept[0] < SITE_CACHE_SECONDS:
+        return kept[1]
+    site = uow.sites.by_key(key)
+    if site is not None:
+        if len(_SITES) >= SITE_CACHE_SIZE:
+            _SITES.clear()
+        _SITES[(id(storage), key)] = (now, site)
+    return site
 
 
 def _new_visit(site: Site, request: VisitRequest, now: datetime) -> Visit:
