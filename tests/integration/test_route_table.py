@@ -13,6 +13,7 @@ from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.domain.sites import NumberKind
 from callscope.services.accounts import create_account
+from callscope.services.routing import route_from_memory
 from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -63,3 +64,21 @@ def test_without_any_copy_an_outage_is_an_error(tmp_path: object) -> None:
     routes = RouteTable(Storage(make_engine(UNREACHABLE)))
     with pytest.raises(OperationalError):
         routes.lookup("+15550100201")
+
+
+def test_only_a_fresh_copy_answers_without_the_database(storage: Storage) -> None:
+    site_id = site_with_number(storage, "+15550100201")
+    with storage.write() as uow:
+        uow.numbers.add(site_id, "+15550100300", NumberKind.EXTENSION, None, None, T0)
+        uow.commit()
+    clock = Clock()
+    routes = RouteTable(storage, max_age=30, clock=clock)
+    assert route_from_memory(routes, "+15550100201", None) is None  # nothing loaded yet
+    routes.lookup("+15550100201")
+    answer = route_from_memory(routes, "+15550100201", None)
+    assert answer is not None and answer.agent_number == "+15550100199"
+    # A typed code is noted in storage, so its route is not answered from memory alone.
+    assert route_from_memory(routes, "+15550100300", "4821") is None
+    assert route_from_memory(routes, "+15550100300", None) is not None
+    clock.now = 31
+    assert route_from_memory(routes, "+15550100201", None) is None  # stale: reload first

@@ -41,6 +41,10 @@ class RouteTable:
             log_event("route_table_degraded", error=type(exc).__name__, number=number)
             return self._entries.get(number)
 
+    def held(self, number: str) -> RouteEntry | None:
+        """The number's route from a fresh copy without any I/O; None: ask `lookup`."""
+        return None if self._stale() else self._entries.get(number)
+
     def forget(self) -> None:
         """Drop the copy (after numbers change), so the next lookup reloads."""
         self._loaded_at = None

@@ -40,6 +40,16 @@ def route_call(
     return Route(entry.agent_number, entry)
 
 
+def route_from_memory(routes: RouteTable, dialed: str, ext: str | None) -> Route | None:
+    """The answer when the fresh in-memory table holds the number and nothing is to be stored
+    (a typed extension code is): given without touching storage, so the server answers it
+    on its event loop. None: use `route_call`."""
+    entry = routes.held(dialed)
+    if entry is None or (ext and entry.kind is NumberKind.EXTENSION):
+        return None
+    return Route(entry.agent_number, entry)
+
+
 def _note_code(
     storage: Storage, entry: RouteEntry, caller: str | None, ext: str, now: datetime
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.entrypoints.http.deps import (
@@ -22,13 +23,13 @@ from callscope.entrypoints.http.schemas import CallEventIn
 from callscope.logs import log_event
 from callscope.phone import maybe_e164, to_e164
 from callscope.services.calls import record_call_event
-from callscope.services.routing import route_call
+from callscope.services.routing import route_call, route_from_memory
 
 router = APIRouter(tags=["telephony"], dependencies=[TelephonyDep])
 
 
 @router.get("/v1/route", response_class=PlainTextResponse)
-def route(
+async def route(
     storage: StorageDep,
     routes: RoutesDep,
     settings: SettingsDep,
@@ -37,10 +38,16 @@ def route(
     ext: Annotated[str | None, Query(pattern=r"^[0-9]{0,8}$")] = None,
     caller: Annotated[str | None, Query(max_length=80)] = None,
 ) -> PlainTextResponse:
-    """The agent number to forward to, as plain text. 404 only for an unknown dialed number."""
+    """The agent number to forward to, as plain text. 404 only for an unknown dialed number.
+    Answered on the event loop from the route table; on the thread pool when that needs the
+    database (a stale copy, an unknown number, an extension code to note)."""
     dialed = to_e164(dialed_number, settings.default_region)
     caller_number = maybe_e164(caller, settings.default_region)
-    answer = route_call(storage, dialed, ext or None, caller_number, now, routes)
+    answer = route_from_memory(routes, dialed, ext)
+    if answer is None:
+        answer = await run_in_threadpool(
+            route_call, storage, dialed, ext or None, caller_number, now, routes
+        )
     log_event(
         "route", dialed=dialed, caller=caller_number, agent=answer.agent_number, ext_given=bool(ext)
     )
