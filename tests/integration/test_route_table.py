@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 
 from callscope.adapters.database import make_engine
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
+from callscope.adapters.tables import tracking_numbers
 from callscope.domain.sites import NumberKind
 from callscope.services.accounts import create_account
 from callscope.services.routing import route_from_memory
@@ -82,3 +84,21 @@ def test_only_a_fresh_copy_answers_without_the_database(storage: Storage) -> Non
     assert route_from_memory(routes, "+15550100300", None) is not None
     clock.now = 31
     assert route_from_memory(routes, "+15550100201", None) is None  # stale: reload first
+
+
+def test_the_copy_reads_new_numbers_often_and_the_whole_table_seldom(storage: Storage) -> None:
+    site_id = site_with_number(storage, "+15550100201")
+    clock = Clock()
+    routes = RouteTable(storage, max_age=30, full_age=600, clock=clock)
+    routes.lookup("+15550100201")
+    with storage.write() as uow:
+        uow.numbers.add(site_id, "+15550100202", NumberKind.POOL, None, None, T0)
+        uow.commit()
+    with storage.engine.begin() as conn:  # removed outside the API
+        conn.execute(delete(tracking_numbers).where(tracking_numbers.c.number == "+15550100201"))
+    clock.now = 31  # new numbers read; the gone one stays until the whole table is read
+    assert routes.lookup("+15550100999") is None
+    assert routes.held("+15550100202") is not None and routes.held("+15550100201") is not None
+    clock.now = 601
+    assert routes.lookup("+15550100999") is None
+    assert routes.held("+15550100202") is not None and routes.held("+15550100201") is None

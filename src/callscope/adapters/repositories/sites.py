@@ -98,8 +98,9 @@ class NumberRepository:
         )
         return int(self._conn.execute(query).scalar_one())
 
-    def routes(self, number: str | None = None) -> list[tuple[str, RouteEntry]]:
-        """(number, route) of every tracking number, or of one."""
+    def routes(self, number: str | None = None, after_id: int = 0) -> list[tuple[str, RouteEntry]]:
+        """(number, route) of every tracking number (of those with an id above `after_id`),
+        or of one."""
         agent = func.coalesce(tracking_numbers.c.forward_to, sites.c.forward_to)
         query = select(
             tracking_numbers.c.number,
@@ -110,6 +111,8 @@ class NumberRepository:
         ).join(sites, sites.c.id == tracking_numbers.c.site_id)
         if number is not None:
             query = query.where(tracking_numbers.c.number == number)
+        if after_id:
+            query = query.where(tracking_numbers.c.id > after_id)
         return [
             (r[0], RouteEntry(int(r[1]), int(r[2]), NumberKind(r[3]), str(r[4])))
             for r in self._conn.execute(query)
