@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import update
 
 from callscope.adapters.storage import Storage
+from callscope.adapters.tables import sites
 from callscope.domain.calls import AttributionMethod, CallEvent, EventKind
 from callscope.domain.sites import NumberKind
 from callscope.domain.visits import VisitMode
@@ -121,3 +125,14 @@ def test_first_time_means_never_seen_before_on_the_site(storage: Storage) -> Non
         for i in range(3)
     ]
     assert [c.first_time for c in calls] == [True, False, False]
+
+
+def test_sites_kept_in_memory_belong_to_their_own_database(tmp_path: Path) -> None:
+    stores = [Storage.connect(f"sqlite:///{tmp_path / f'{n}.db'}") for n in (1, 2)]
+    for store, forward in zip(stores, ("+15550100101", "+15550100102"), strict=True):
+        account, _ = create_account(store, "acme", T0)
+        site = create_site(store, account.id, SiteDraft("acme", forward), T0)
+        with store.engine.begin() as conn:  # the same key in both databases
+            conn.execute(update(sites).where(sites.c.id == site.id).values(site_key="sk_same"))
+    shown = [start_visit(store, VisitRequest("sk_same", "https://a/"), 60, T0) for store in stores]
+    assert [s.number for s in shown] == ["+15550100101", "+15550100102"]

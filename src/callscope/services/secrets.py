@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from callscope.adapters.storage import Storage
 
-_CACHE: dict[tuple[int, str], str] = {}
+# Per storage (a weak key: a storage gone takes its entries along, never handed to another).
+_CACHE: WeakKeyDictionary[Storage, dict[str, str]] = WeakKeyDictionary()
 
 
 def stored_secret(storage: Storage, name: str, make: Callable[[], str]) -> str:
     """The secret called `name`; `make` creates it the first time (a race keeps the first)."""
-    cached = _CACHE.get((id(storage), name))
-    if cached is not None:
-        return cached
+    cached = _CACHE.setdefault(storage, {})
+    if name in cached:
+        return cached[name]
     with storage.read() as uow:
         value = uow.secrets.get(name)
     if value is None:
@@ -22,5 +24,5 @@ def stored_secret(storage: Storage, name: str, make: Callable[[], str]) -> str:
             value = uow.secrets.get(name)
             uow.commit()
     assert value is not None
-    _CACHE[(id(storage), name)] = value
+    cached[name] = value
     return value

@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
@@ -26,7 +27,7 @@ from callscope.services.secrets import stored_secret
 
 SITE_CACHE_SECONDS = 10.0
 SITE_CACHE_SIZE = 10_000
-_SITES: dict[tuple[int, str], tuple[float, Site]] = {}
+_SITES: WeakKeyDictionary[Storage, dict[str, tuple[float, Site]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,15 @@ def _site_by_key(storage: Storage, uow: UnitOfWork, key: str) -> Site | None:
     """The site a snippet names by its key. The API never changes a site once created, so each
     process keeps the sites it read for SITE_CACHE_SECONDS and the visit path skips a query (a
     site edited straight in the database is seen within that time); unknown keys are not kept."""
-    now = time.monotonic()
-    kept = _SITES.get((id(storage), key))
+    now, sites = time.monotonic(), _SITES.setdefault(storage, {})
+    kept = sites.get(key)
     if kept is not None and now - kept[0] < SITE_CACHE_SECONDS:
         return kept[1]
     site = uow.sites.by_key(key)
     if site is not None:
-        if len(_SITES) >= SITE_CACHE_SIZE:
-            _SITES.clear()
-        _SITES[(id(storage), key)] = (now, site)
+        if len(sites) >= SITE_CACHE_SIZE:
+            sites.clear()
+        sites[key] = (now, site)
     return site
 
 
