@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -27,7 +28,19 @@ from sqlalchemy import (
 metadata = MetaData()
 ID = BigInteger().with_variant(Integer, "sqlite")
 NEVER_HELD = datetime(1970, 1, 1, tzinfo=UTC)
+CHANNEL_FIELDS = ("source", "medium", "campaign", "term")
 SHARED_POOL = "kind = 'pool' AND source IS NULL AND medium IS NULL"
+
+
+def site_day_channel_columns() -> list[Column[Any]]:
+    """The leading columns of a table of figures per site, local day and channel: an id, the
+    site, the day and the four channel values ("" for none, never NULL)."""
+    return [
+        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("site_id", ID, ForeignKey("sites.id"), nullable=False),
+        Column("day", Date, nullable=False),
+        *(Column(name, String(200), nullable=False) for name in CHANNEL_FIELDS),
+    ]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -7,7 +7,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -17,20 +16,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from callscope.adapters.tables import ID, UTCDateTime, metadata
+from callscope.adapters.tables import ID, UTCDateTime, metadata, site_day_channel_columns
 
 # Spend per site, local day and channel. Empty strings, not NULL, for "any campaign / term":
 # unique constraints treat NULLs as distinct, and an import must replace a day's figure.
 spend = Table(
     "spend",
     metadata,
-    Column("id", ID, primary_key=True, autoincrement=True),
-    Column("site_id", ID, ForeignKey("sites.id"), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("source", String(200), nullable=False),
-    Column("medium", String(200), nullable=False),
-    Column("campaign", String(200), nullable=False),
-    Column("term", String(200), nullable=False),
+    *site_day_channel_columns(),
     # Minor units (cents): exact sums on both databases without Decimal round trips.
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),

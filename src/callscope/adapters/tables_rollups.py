@@ -15,7 +15,7 @@ from sqlalchemy import (
     Table,
 )
 
-from callscope.adapters.tables import ID, metadata
+from callscope.adapters.tables import ID, metadata, site_day_channel_columns
 
 # `dimension` is "site" (value "": the whole site, for the totals) or a channel field; a NULL
 # field is stored as "" because primary key columns cannot be NULL. The key starts with
@@ -75,12 +75,6 @@ visit_rollups = Table(
 uncounted_visits = Table(
     "uncounted_visits",
     metadata,
-    Column("id", ID, primary_key=True, autoincrement=True),
-    Column("site_id", ID, ForeignKey("sites.id"), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("source", String(200), nullable=False),
-    Column("medium", String(200), nullable=False),
-    Column("campaign", String(200), nullable=False),
-    Column("term", String(200), nullable=False),
+    *site_day_channel_columns(),
     Index("ix_uncounted_visits_site_day", "site_id", "day"),
 )

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from callscope.adapters.tables import calls, sites
+from callscope.adapters.tables import CHANNEL_FIELDS, calls, sites
 from callscope.adapters.tables_rollups import (
     call_rollups,
     caller_rollups,
@@ -36,7 +36,7 @@ from callscope.adapters.tables_rollups import (
 )
 from callscope.domain.channel import Channel
 
-CHANNEL_DIMENSIONS = ("source", "medium", "campaign", "term")
+CHANNEL_DIMENSIONS = CHANNEL_FIELDS
 DIMENSIONS = ("site", *CHANNEL_DIMENSIONS)
 # The "previous day" of a caller's first call with a value: before any day a report can ask.
 NEVER = date(1, 1, 1)
