@@ -44,8 +44,9 @@ def assign(
         visit = replace(visit, reason="too many visits from one address")
         return _instead_of_pool(uow, site, visit, until, now, pool.rng)
     reclaim = pool.policy.reclaim_cutoff(now, pool.hold_seconds)
+    lease = Lease(0, visit.id, now, until)  # its number: the one claimed
     for cutoff in (now,) if reclaim is None else (now, reclaim):
-        claimed = _claim(uow, site, visit, pool, cutoff, now)
+        claimed = _claim(uow, site, visit, pool, cutoff, lease)
         if claimed is not None:
             number_id, number = claimed
             leased = replace(
@@ -69,23 +70,22 @@ def _client_has_enough(
 
 
 def _claim(
-    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, cutoff: datetime, now: datetime
+    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, cutoff: datetime, lease: Lease
 ) -> tuple[int, str | None] | None:
-    """A number whose hold ended by `cutoff`, claimed for the visit: (its id, the number if
-    known); None when none is left."""
+    """A number whose hold ended by `cutoff`, claimed for `lease` (its number left out): (its
+    id, the number if known); None when none is left."""
     sub_pool = (visit.channel.source, visit.channel.medium)
-    until = lease_end(now, pool.hold_seconds)
+    own_first = pool.policy.returning_visitor
     if pool.policy.idlest_first:
         # The production policy: one statement, which concurrent visits never queue on.
-        lease, own_first = Lease(0, visit.id, now, until), pool.policy.returning_visitor
         leases = uow.leases
         return leases.claim_idlest(site.id, sub_pool, lease, visit.visitor_id, own_first, cutoff)
-    visitor = visit.visitor_id if pool.policy.returning_visitor else None
+    visitor = visit.visitor_id if own_first else None
     limit = pool.policy.candidates
     reserved, shared = uow.leases.free_pool_numbers(site.id, cutoff, visitor, limit, sub_pool)
     # The sub-pool reserved for the visit's channel first, then the shared pool.
     for pool_of, free in ((sub_pool, reserved), (None, shared)):
-        claimed = _claim_from(uow, site, visit, pool, cutoff, now, pool_of, free)
+        claimed = _claim_from(uow, site, visit, pool, cutoff, lease, pool_of, free)
         if claimed is not None:
             return claimed.number_id, claimed.number
     return None
@@ -97,18 +97,15 @@ def _claim_from(
     visit: Visit,
     pool: Allocation,
     cutoff: datetime,
-    now: datetime,
+    lease: Lease,
     reserved: tuple[str, str] | None,
     free: list[FreeNumber],
 ) -> FreeNumber | None:
-    visitor = visit.visitor_id if pool.policy.returning_visitor else None
-    until = lease_end(now, pool.hold_seconds)
     if not free:
         return None  # nothing free here (most sites reserve no sub-pool for most channels)
+    visitor = visit.visitor_id if pool.policy.returning_visitor else None
     while (chosen := pool.policy.choose(free, visitor, pool.rng)) is not None:
-        if uow.leases.claim(
-            Lease(chosen.number_id, visit.id, now, until), visit.visitor_id, cutoff
-        ):
+        if uow.leases.claim(replace(lease, number_id=chosen.number_id), visit.visitor_id, cutoff):
             return chosen
         free = [f for f in free if f.number_id != chosen.number_id]
     # Every candidate was being claimed by concurrent visits: take any number nobody is claiming.
@@ -116,7 +113,7 @@ def _claim_from(
         spare = uow.leases.unclaimed_free_number(site.id, cutoff, reserved)
         if spare is None:
             return None
-        if uow.leases.claim(Lease(spare.number_id, visit.id, now, until), visit.visitor_id, cutoff):
+        if uow.leases.claim(replace(lease, number_id=spare.number_id), visit.visitor_id, cutoff):
             return spare
     return None
 

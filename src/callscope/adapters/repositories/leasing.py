@@ -102,12 +102,8 @@ _CANDIDATES = {(limit, v): _candidates(limit, v) for limit in (True, False) for 
 def _lockable(reserved: bool, own: bool) -> ScalarSelect[Any]:
     """The id of the returning visitor's own number (`own`) or of the idlest number, free and
     not being claimed by another transaction (locked by this one, PostgreSQL)."""
-    query = select(numbers.c.id).where(_in_pool(reserved), _HOLD_ENDED)
-    if own:
-        query = query.where(_VISITORS_OWN)
-    else:
-        query = query.order_by(numbers.c.held_until, numbers.c.id)
-    return query.limit(1).with_for_update(skip_locked=True).scalar_subquery()
+    query = _OWN[reserved] if own else _idlest(reserved).limit(1)
+    return query.with_only_columns(numbers.c.id).with_for_update(skip_locked=True).scalar_subquery()
 
 
 def _claim_idlest(returning_visitor: bool) -> Any:
@@ -120,7 +116,7 @@ def _claim_idlest(returning_visitor: bool) -> Any:
         .values(
             holder_visit_id=bindparam("b_visit_id"),
             held_until=bindparam("b_until"),
-            last_visitor_id=bindparam("b_holder"),
+            last_visitor_id=bindparam("b_visitor"),
         )
         .returning(numbers.c.id, numbers.c.number)
     )
@@ -236,7 +232,6 @@ class LeaseRepository:
             "b_medium": sub_pool[1],
             "b_cutoff": cutoff,
             "b_visitor": visitor_id,
-            "b_holder": visitor_id,
             "b_visit_id": lease.visit_id,
             "b_until": lease.expires_at,
         }
