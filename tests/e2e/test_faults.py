@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from callscope.adapters.database import make_engine
-from callscope.adapters.tables import tracking_numbers
+from callscope.adapters.tables.core import tracking_numbers
 from tests.conftest import (
     IN_CI,
     PG_URL,

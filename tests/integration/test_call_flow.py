@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from callscope.adapters.tables_rollups import uncounted_visits, visit_rollups
+from callscope.adapters.tables.rollups import uncounted_visits, visit_rollups
 from tests.conftest import Api
 
 FORWARD = "+15550100199"

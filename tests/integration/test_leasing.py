@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from callscope.adapters.storage import Storage
-from callscope.adapters.tables import sites
+from callscope.adapters.tables.core import sites
 from callscope.domain.calls import AttributionMethod, CallEvent, EventKind
 from callscope.domain.sites import NumberKind
 from callscope.domain.visits import VisitMode

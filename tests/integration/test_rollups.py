@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from callscope.adapters.repositories.reports import GROUPS
 from callscope.adapters.repositories.rollups import NEVER
 from callscope.adapters.storage import Storage
-from callscope.adapters.tables_rollups import call_rollups, caller_rollups, visit_rollups
+from callscope.adapters.tables.rollups import call_rollups, caller_rollups, visit_rollups
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind

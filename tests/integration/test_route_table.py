@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from callscope.adapters.database import make_engine
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
-from callscope.adapters.tables import tracking_numbers
+from callscope.adapters.tables.core import tracking_numbers
 from callscope.domain.sites import NumberKind
 from callscope.services.accounts import create_account
 from callscope.services.routing import route_from_memory

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import time
 from typing import Any
 
@@ -27,16 +25,6 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30)
     _ping_after_idle(engine)
     return engine
-
-
-def load_table_modules() -> None:
-    """Import every `callscope.adapters.tables_*` module: a feature that stores something of
-    its own declares its tables there, on the shared `metadata`."""
-    import callscope.adapters as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name.startswith("tables_"):
-            importlib.import_module(f"callscope.adapters.{module.name}")
 
 
 def _ping_after_idle(engine: Engine) -> None:

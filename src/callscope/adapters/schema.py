@@ -8,7 +8,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from callscope.adapters.database import load_table_modules
 from callscope.adapters.tables import metadata
 from callscope.domain.errors import DomainError
 
@@ -27,7 +26,7 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision(engine: Engine) -> str:
-    """The newest revision(s); features migrate on branches of their own, merged later."""
+    """The newest revision: the history is one line (see migrations/README.md)."""
     heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
     return ",".join(sorted(heads))
 
@@ -45,7 +44,7 @@ def upgrade(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
         config.attributes["connection"] = conn
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
 
 
 def prepare(engine: Engine, auto_migrate: bool) -> None:
@@ -61,7 +60,6 @@ def prepare(engine: Engine, auto_migrate: bool) -> None:
 
 def _check_declared_tables(engine: Engine) -> None:
     """A table declared in code but made by no migration is a developer's mistake: say so."""
-    load_table_modules()
     missing = sorted(set(metadata.tables) - set(inspect(engine).get_table_names()))
     if missing:
         raise RuntimeError(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from callscope.adapters.database import load_table_modules
 from callscope.adapters.tables import metadata
 
-load_table_modules()
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,

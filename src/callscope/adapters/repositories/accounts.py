@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import accounts, api_keys
+from callscope.adapters.tables.core import accounts, api_keys
 from callscope.domain.sites import Account, ApiKey
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
 from callscope.adapters.repositories._insert import insert_if_absent
-from callscope.adapters.tables import call_events, calls, route_notes
+from callscope.adapters.tables.core import call_events, calls, route_notes
 from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
 
 

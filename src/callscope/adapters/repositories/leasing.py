@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import NEVER_HELD, leases, tracking_numbers, visits
-from callscope.adapters.tables_pool import pool_exhaustions
+from callscope.adapters.tables import NEVER_HELD
+from callscope.adapters.tables.core import leases, tracking_numbers, visits
+from callscope.adapters.tables.pool import pool_exhaustions
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.sites import NumberKind
 from callscope.domain.visits import Lease

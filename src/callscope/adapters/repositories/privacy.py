@@ -8,10 +8,10 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.repositories.rollups import older_than
-from callscope.adapters.tables import call_events, calls, leases, route_notes, sites, visits
-from callscope.adapters.tables_pool import pool_exhaustions
-from callscope.adapters.tables_reporting import webhook_deliveries, webhook_endpoints
-from callscope.adapters.tables_rollups import (
+from callscope.adapters.tables.core import call_events, calls, leases, route_notes, sites, visits
+from callscope.adapters.tables.pool import pool_exhaustions
+from callscope.adapters.tables.reporting import webhook_deliveries, webhook_endpoints
+from callscope.adapters.tables.rollups import (
     call_rollups,
     caller_rollups,
     uncounted_visits,

@@ -12,7 +12,7 @@ from sqlalchemy import Integer, Row, case, cast, func, select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import calls, visits
+from callscope.adapters.tables.core import calls, visits
 from callscope.domain.calls import Call, CallStatus
 
 GROUPS = ("source", "medium", "campaign", "term")

@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from callscope.adapters.tables import CHANNEL_FIELDS, calls, sites
-from callscope.adapters.tables_rollups import (
+from callscope.adapters.tables import CHANNEL_FIELDS
+from callscope.adapters.tables.core import calls, sites
+from callscope.adapters.tables.rollups import (
     call_rollups,
     caller_rollups,
     uncounted_visits,

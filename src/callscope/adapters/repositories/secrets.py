@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.repositories._insert import insert_if_absent
-from callscope.adapters.tables_reporting import dashboard_secrets
+from callscope.adapters.tables.reporting import dashboard_secrets
 
 
 class SecretRepository:

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import sites, tracking_numbers
+from callscope.adapters.tables.core import sites, tracking_numbers
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, RouteEntry, Site, TrackingNumber
 

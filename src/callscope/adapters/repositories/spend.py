@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from callscope.adapters.tables_reporting import spend
+from callscope.adapters.tables.reporting import spend
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from callscope.adapters.tables import calls, sites, tracking_numbers
-from callscope.adapters.tables_twilio import twilio_credentials
+from callscope.adapters.tables.core import calls, sites, tracking_numbers
+from callscope.adapters.tables.twilio import twilio_credentials
 
 
 class TwilioCredentialRepository:

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables import visits
+from callscope.adapters.tables.core import visits
 from callscope.domain.visits import Visit, VisitMode
 
 _ADD = insert(visits)

@@ -10,7 +10,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.repositories._insert import insert_if_absent
-from callscope.adapters.tables_reporting import (
+from callscope.adapters.tables.reporting import (
     webhook_deliveries,
     webhook_endpoints,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, String, Table
 
-from callscope.adapters.tables import ID, UTCDateTime, metadata
+from callscope.adapters.tables.base import ID, UTCDateTime, metadata
 
 # The token is kept in clear: checking an HMAC signature needs the key itself, not a hash.
 twilio_credentials = Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table
 
-from callscope.adapters.tables import ID, UTCDateTime, metadata
+from callscope.adapters.tables.base import ID, UTCDateTime, metadata
 
 # One row per visit that found every pool number held: what it got instead says how much
 # attribution the shortage cost (an extension code still attributes, the site's number not).

@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from callscope.adapters.tables import ID, UTCDateTime, metadata, site_day_channel_columns
+from callscope.adapters.tables.base import ID, UTCDateTime, metadata, site_day_channel_columns
 
 # Spend per site, local day and channel. Empty strings, not NULL, for "any campaign / term":
 # unique constraints treat NULLs as distinct, and an import must replace a day's figure.

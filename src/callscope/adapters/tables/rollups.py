@@ -15,7 +15,7 @@ from sqlalchemy import (
     Table,
 )
 
-from callscope.adapters.tables import ID, metadata, site_day_channel_columns
+from callscope.adapters.tables.base import ID, metadata, site_day_channel_columns
 
 # `dimension` is "site" (value "": the whole site, for the totals) or a channel field; a NULL
 # field is stored as "" because primary key columns cannot be NULL. The key starts with
