@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from callscope.adapters.repositories.reports import GROUPS
-from callscope.adapters.repositories.rollups import NEVER
 from callscope.adapters.storage import Storage
 from callscope.adapters.tables.rollups import call_rollups, caller_rollups, visit_rollups
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.domain.channel import Channel
+from callscope.domain.reporting import CHANNEL_GROUPINGS, NEVER
 from callscope.domain.sites import NumberKind
 from callscope.domain.visits import Visit
 from callscope.services import rollups
@@ -244,7 +243,7 @@ def same_reports(storage: Storage, fixture: Fixture, rng: random.Random) -> None
         for _ in range(8):
             first = date(2026, 2, 28) + timedelta(days=rng.randrange(9))
             last = first + timedelta(days=rng.randrange(5))
-            for by in GROUPS:
+            for by in CHANNEL_GROUPINGS:
                 rolled = report(storage, fixture.account_id, site, zone, first, last, by, False)
                 raw = report(storage, fixture.account_id, site, zone, first, last, by, True)
                 assert (rolled.rows, rolled.totals) == (raw.rows, raw.totals), (

@@ -7,11 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from callscope.adapters.storage import Storage
+from callscope.domain.errors import StorageError
 from callscope.domain.sites import RouteEntry
 from callscope.logs import log_event
+from callscope.services.ports import Storage
+from callscope.services.routing import lookup_route
 
 
 class RouteTable:
@@ -44,7 +44,7 @@ class RouteTable:
                 self._reload()
             found = self._entries.get(number)
             return found if found is not None else self._lookup_one(number)
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             if self._loaded_at is None:
                 raise
             # Never lose a call: answer from the last copy while the database is away.
@@ -82,10 +82,3 @@ class RouteTable:
         if entry is not None:
             self._entries = {**self._entries, number: entry}
         return entry
-
-
-def lookup_route(storage: Storage, number: str) -> RouteEntry | None:
-    """The route of one number, straight from the database."""
-    with storage.read() as uow:
-        rows = uow.numbers.routes(number)
-    return rows[0][1] if rows else None

@@ -1,6 +1,7 @@
 """A unit of work: one transaction and the repositories that work inside it.
 
-Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN."""
+Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN.
+A driver's exception leaves a unit of work as the storage port's own (`StorageError`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
@@ -23,6 +25,7 @@ from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
 from callscope.adapters.repositories.webhooks import WebhookRepository
 from callscope.adapters.writer_lock import WriterLock
+from callscope.domain.errors import StorageError, StorageUnavailable
 
 
 class UnitOfWork:
@@ -54,6 +57,9 @@ class UnitOfWork:
         try:
             conn = self._engine.connect().execution_options(**{WRITE: self._write})
             conn.begin()
+        except SQLAlchemyError as exc:
+            self._release()
+            raise storage_error(exc) from exc
         except BaseException:
             self._release()
             raise
@@ -83,10 +89,14 @@ class UnitOfWork:
         try:
             if self._conn.in_transaction():
                 self._conn.rollback()
+        except SQLAlchemyError:
+            pass  # the connection broke; closing it below hands it back to be replaced
         finally:
             self._conn.close()
             self._conn = None
             self._release()
+        if isinstance(exc, SQLAlchemyError):
+            raise storage_error(exc) from exc
 
     def _release(self) -> None:
         if self._writer_lock is not None:
@@ -94,8 +104,19 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._conn is not None
-        self._conn.commit()
+        try:
+            self._conn.commit()
+        except SQLAlchemyError as exc:
+            raise storage_error(exc) from exc
 
     def rollback(self) -> None:
         assert self._conn is not None
         self._conn.rollback()
+
+
+def storage_error(exc: SQLAlchemyError) -> StorageError:
+    """The port's error for a driver's: an unreachable or locked database is worth a retry
+    (`StorageUnavailable`); anything else is a fault of its own."""
+    unavailable = isinstance(exc, OperationalError | InterfaceError)
+    kind = StorageUnavailable if unavailable else StorageError
+    return kind(f"storage: {type(exc).__name__}")

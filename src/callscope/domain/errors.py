@@ -23,3 +23,12 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with what is stored (a number already tracked, say)."""
+
+
+class StorageError(Exception):
+    """Storage failed to do what was asked; services see this, never a database driver's own
+    exceptions. Not the user's doing: the HTTP layer answers 500 unless it is a subclass below."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached or is too busy right now: worth retrying shortly (503)."""

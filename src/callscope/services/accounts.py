@@ -7,10 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from callscope.adapters.repositories.accounts import AccountRepository
-from callscope.adapters.storage import Storage
 from callscope.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from callscope.domain.sites import Account, ApiKey
+from callscope.services.ports import Accounts, Storage
 
 KEY_PREFIX = "cs_"
 SCOPES = ("admin", "read")
@@ -79,7 +78,7 @@ def authenticate(storage: Storage, raw_key: str | None) -> Principal:
     return Principal(account_id=owner[0], scope=owner[1])
 
 
-def _add_key(accounts: AccountRepository, account_id: int, scope: str, now: datetime) -> str:
+def _add_key(accounts: Accounts, account_id: int, scope: str, now: datetime) -> str:
     if scope not in SCOPES:
         raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
     raw_key = KEY_PREFIX + secrets.token_urlsafe(32)

@@ -7,7 +7,6 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.allocation import (
     AllocationPolicy,
     FreeNumber,
@@ -17,6 +16,7 @@ from callscope.domain.allocation import (
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, Site
 from callscope.domain.visits import Lease, Visit, VisitMode, lease_end
+from callscope.services.ports import UnitOfWork
 
 CLAIM_ATTEMPTS = 4
 CODE_GUESSES = 4

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from callscope.adapters.storage import Storage
-from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
 from callscope.services import rollups, webhooks
+from callscope.services.ports import Storage, UnitOfWork
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
 

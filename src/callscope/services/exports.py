@@ -13,12 +13,12 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from callscope.adapters.repositories.reports import ANSWERED, CallFilter
-from callscope.adapters.storage import Storage
 from callscope.domain.calls import Call
 from callscope.domain.errors import InvalidInput
+from callscope.domain.reporting import ANSWERED, CallFilter
 from callscope.domain.visits import Visit
 from callscope.services import reports
+from callscope.services.ports import Storage
 from callscope.services.sites import owned_site
 
 CALL_COLUMNS = (

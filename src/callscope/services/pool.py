@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from callscope.adapters.storage import Storage
 from callscope.domain.sites import NumberKind
 from callscope.domain.sizing import (
     PoolRecommendation,
@@ -14,6 +13,7 @@ from callscope.domain.sizing import (
     peak_concurrency,
     recommend_pool,
 )
+from callscope.services.ports import Storage
 from callscope.services.sites import owned_site
 
 WARN_ABOVE = 0.75

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from callscope.adapters.storage import Storage
 from callscope.services import rollups
+from callscope.services.ports import Storage
 
 
 def purge(storage: Storage, cutoff: datetime) -> dict[str, int]:

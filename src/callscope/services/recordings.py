@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from callscope.adapters.storage import Storage
 from callscope.domain.calls import Call
 from callscope.domain.errors import InvalidInput, NotFound
+from callscope.services.ports import Storage
 
 
 def attach_recording(storage: Storage, call_id: str, record_url: str) -> Call:

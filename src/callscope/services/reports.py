@@ -10,25 +10,25 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from callscope.adapters.repositories.reports import (
-    GROUPS,
+from callscope.domain.calls import Call
+from callscope.domain.errors import InvalidInput
+from callscope.domain.reporting import (
+    CHANNEL_GROUPINGS,
+    TIME_GROUPINGS,
     CallFact,
     CallFigures,
     CallFilter,
+    CallTally,
+    Grouping,
     figures_of,
 )
-from callscope.adapters.repositories.rollups import CallTally
-from callscope.adapters.storage import Storage
-from callscope.adapters.unit_of_work import UnitOfWork
-from callscope.domain.calls import Call
-from callscope.domain.errors import InvalidInput
 from callscope.domain.sites import Site
+from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
 # Google Ads counts a call as a conversion from 60 s on; the setting overrides this default.
 QUALIFIED_SECONDS = 60
-TIME_GROUPS = ("day", "week")
-BY = (*GROUPS, "landing_page", *TIME_GROUPS)
+BY = tuple(g.value for g in Grouping)
 EMPTY = CallFigures(0, 0, 0, 0, 0, 0, 0.0, 0)
 
 
@@ -94,7 +94,7 @@ Figures = tuple[dict[str | None, CallFigures], dict[str | None, int], CallFigure
 def _rollup_days(q: ReportQuery, zone: ZoneInfo) -> tuple[date, date] | None:
     """The local days [first, last] when the daily rollups can answer `q` exactly: a channel
     grouping over whole local days at the default qualified threshold."""
-    if q.raw or q.by not in GROUPS or q.qualified_seconds != QUALIFIED_SECONDS:
+    if q.raw or q.by not in CHANNEL_GROUPINGS or q.qualified_seconds != QUALIFIED_SECONDS:
         return None
     start, end = q.start.astimezone(zone), q.end.astimezone(zone)
     if start.time() != time() or end.time() != time():
@@ -107,7 +107,11 @@ def _from_rollups(uow: UnitOfWork, site_id: int, by: str, first: date, last: dat
     visits = {v or None: n for v, n in uow.rollups.visit_counts(site_id, by, first, last).items()}
     total = _rolled_figures(uow, site_id, "site", first, last).get(None, EMPTY)
     # Every visit has a source: the site's visits are the sum over sources.
-    sources = visits if by == "source" else uow.rollups.visit_counts(site_id, "source", first, last)
+    sources = (
+        visits
+        if by == Grouping.SOURCE
+        else uow.rollups.visit_counts(site_id, "source", first, last)
+    )
     return calls, visits, total, sum(sources.values())
 
 
@@ -163,7 +167,7 @@ def site_zone(site: Site) -> ZoneInfo:
 def bucket(moment: datetime, by: str, zone: ZoneInfo) -> str:
     """The local day (or the Monday of the local week) `moment` falls in, as YYYY-MM-DD."""
     day = moment.astimezone(zone).date()
-    if by == "week":
+    if by == Grouping.WEEK:
         day -= timedelta(days=day.weekday())
     return day.isoformat()
 
@@ -200,7 +204,7 @@ def _check(q: ReportQuery) -> None:
 def _grouped(
     uow: UnitOfWork, site_id: int, q: ReportQuery, zone: ZoneInfo
 ) -> tuple[dict[str | None, CallFigures], dict[str | None, int]]:
-    if q.by in GROUPS:
+    if q.by in CHANNEL_GROUPINGS:
         calls = uow.reports.call_figures(site_id, q.start, q.end, q.by, q.qualified_seconds)
         return calls, uow.reports.visit_counts(site_id, q.start, q.end, q.by)
     # Local days and landing pages have no portable SQL form: group fetched facts instead.
@@ -215,7 +219,7 @@ def _grouped(
 
 
 def _key(by: str, started: datetime, url: str | None, zone: ZoneInfo) -> str | None:
-    return landing_page(url) if by == "landing_page" else bucket(started, by, zone)
+    return landing_page(url) if by == Grouping.LANDING_PAGE else bucket(started, by, zone)
 
 
 def _costs(
@@ -229,9 +233,9 @@ def _costs(
     first, until = local_days(q.start, q.end, zone)
     daily = repo.daily(site_id, first, until)
     total = sum(daily.values())
-    if q.by in GROUPS:
+    if q.by in CHANNEL_GROUPINGS:
         return repo.totals(site_id, first, until, q.by), total, min(currencies)
-    if q.by in TIME_GROUPS:
+    if q.by in TIME_GROUPINGS:
         per: dict[str | None, int] = defaultdict(int)
         for day, cents in daily.items():
             per[_day_key(day, q.by)] += cents
@@ -240,7 +244,7 @@ def _costs(
 
 
 def _day_key(day: date, by: str) -> str:
-    return (day - timedelta(days=day.weekday() if by == "week" else 0)).isoformat()
+    return (day - timedelta(days=day.weekday() if by == Grouping.WEEK else 0)).isoformat()
 
 
 def _order(
@@ -249,7 +253,7 @@ def _order(
     calls: dict[str | None, CallFigures],
     seen: dict[str | None, int],
 ) -> list[str | None]:
-    if q.by in TIME_GROUPS:
+    if q.by in TIME_GROUPINGS:
         # Every day or week of the period, quiet ones too: a chart needs its gaps.
         last = (q.end - timedelta(microseconds=1)).astimezone(zone).date()
         day = q.start.astimezone(zone).date()
@@ -302,7 +306,7 @@ def call_series(
         site = owned_site(uow, account_id, site_id)
         facts = uow.reports.call_facts(site.id, start, end)
     zone = site_zone(site)
-    days = _order(ReportQuery(site_id, start, end, "day"), zone, {}, {})
+    days = _order(ReportQuery(site_id, start, end, Grouping.DAY), zone, {}, {})
     return CallSeries([d or "" for d in days], _series(facts, days, zone, top))
 
 
@@ -315,7 +319,9 @@ def _series(
     series = {name: [0] * len(days) for name in [*leaders, "other"]}
     for f in facts:
         name = f.source or "(unattributed)"
-        series[name if name in leaders else "other"][index[bucket(f.started_at, "day", zone)]] += 1
+        series[name if name in leaders else "other"][
+            index[bucket(f.started_at, Grouping.DAY, zone)]
+        ] += 1
     return {name: counts for name, counts in series.items() if any(counts)}
 
 

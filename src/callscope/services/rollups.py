@@ -7,9 +7,10 @@ from collections import Counter, defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from callscope.adapters.repositories.reports import ANSWERED
-from callscope.adapters.repositories.rollups import (
-    CHANNEL_DIMENSIONS,
+from callscope.domain.calls import Call, CallStatus
+from callscope.domain.reporting import (
+    ANSWERED,
+    CHANNEL_GROUPINGS,
     DIMENSIONS,
     NEVER,
     CallPlace,
@@ -18,11 +19,9 @@ from callscope.adapters.repositories.rollups import (
     LinkKey,
     channel_values,
 )
-from callscope.adapters.storage import Storage
-from callscope.adapters.unit_of_work import UnitOfWork
-from callscope.domain.calls import Call, CallStatus
 from callscope.domain.sites import Site
 from callscope.domain.visits import Visit
+from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.reports import QUALIFIED_SECONDS, site_zone
 
 Links = dict[LinkKey, int]
@@ -65,7 +64,7 @@ def count_visits(storage: Storage, batch: int = COUNT_BATCH) -> int:
             taken = uow.rollups.take_uncounted_visits(batch)
             deltas: dict[int, Counter[DayKey]] = defaultdict(Counter)
             for site_id, day, values in taken:
-                deltas[site_id].update((d, day, values[d]) for d in CHANNEL_DIMENSIONS)
+                deltas[site_id].update((d, day, values[d]) for d in CHANNEL_GROUPINGS)
             for site_id in sorted(deltas):
                 uow.rollups.add_visits(site_id, dict(deltas[site_id]))
             uow.commit()

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from callscope.adapters.route_table import RouteTable, lookup_route
-from callscope.adapters.storage import Storage
-from callscope.domain.errors import NotFound
+from callscope.domain.errors import NotFound, StorageError
 from callscope.domain.sites import NumberKind, RouteEntry
 from callscope.logs import log_event
+from callscope.services.ports import Storage
+
+
+class RouteLookup(Protocol):
+    """A fast copy of the route table (the adapter keeps it in memory, fresh within seconds)."""
+
+    def lookup(self, number: str) -> RouteEntry | None: ...
+    def held(self, number: str) -> RouteEntry | None: ...
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ def route_call(
     ext: str | None,
     caller: str | None,
     now: datetime,
-    routes: RouteTable | None = None,
+    routes: RouteLookup | None = None,
 ) -> Route:
     """Without a route table (replay, tests) the number is looked up in the database."""
     entry = routes.lookup(dialed) if routes else lookup_route(storage, dialed)
@@ -40,7 +45,7 @@ def route_call(
     return Route(entry.agent_number, entry)
 
 
-def route_from_memory(routes: RouteTable, dialed: str, ext: str | None) -> Route | None:
+def route_from_memory(routes: RouteLookup, dialed: str, ext: str | None) -> Route | None:
     """The answer when the fresh in-memory table holds the number and nothing is to be stored
     (a typed extension code is): given without touching storage, so the server answers it
     on its event loop. None: use `route_call`."""
@@ -59,5 +64,12 @@ def _note_code(
         with storage.write() as uow:
             uow.calls.note_route(entry.number_id, caller, ext, now)
             uow.commit()
-    except SQLAlchemyError as exc:
+    except StorageError as exc:
         log_event("route_note_lost", error=type(exc).__name__, dialed=None)
+
+
+def lookup_route(storage: Storage, number: str) -> RouteEntry | None:
+    """The route of one number, straight from the database."""
+    with storage.read() as uow:
+        rows = uow.numbers.routes(number)
+    return rows[0][1] if rows else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
-from callscope.adapters.storage import Storage
+from callscope.services.ports import Storage
 
 # Per storage (a weak key: a storage gone takes its entries along, never handed to another).
 _CACHE: WeakKeyDictionary[Storage, dict[str, str]] = WeakKeyDictionary()

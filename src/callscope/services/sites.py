@@ -6,11 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from callscope.adapters.storage import Storage
-from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.channel import Channel
 from callscope.domain.errors import Conflict, InvalidInput, NotFound
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
+from callscope.services.ports import Storage, UnitOfWork
 
 
 @dataclass(frozen=True)

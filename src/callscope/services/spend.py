@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from callscope.adapters.repositories.spend import SpendEntry
-from callscope.adapters.storage import Storage
 from callscope.domain.errors import Conflict, InvalidInput
+from callscope.domain.spend import SpendEntry
+from callscope.services.ports import Storage
 from callscope.services.sites import owned_site
 
 CSV_COLUMNS = ("date", "source", "medium", "campaign", "term", "cost", "currency")

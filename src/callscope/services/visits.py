@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from callscope.adapters.storage import Storage
-from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.allocation import CALLSCOPE, AllocationPolicy
 from callscope.domain.bots import is_bot
 from callscope.domain.channel import detect_channel, is_paid_click
@@ -23,6 +21,7 @@ from callscope.domain.sites import Site
 from callscope.domain.visits import Visit, VisitMode, lease_end
 from callscope.services import rollups
 from callscope.services.assignment import Allocation, assign, shown_number
+from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.secrets import stored_secret
 
 SITE_CACHE_SECONDS = 10.0

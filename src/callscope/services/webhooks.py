@@ -15,12 +15,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from callscope.adapters.repositories.webhooks import Delivery, Endpoint
-from callscope.adapters.storage import Storage
-from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.calls import AttributionMethod, Call, CallStatus
 from callscope.domain.errors import InvalidInput, NotFound
+from callscope.domain.webhooks import Delivery, Endpoint
 from callscope.logs import log_event
+from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
 EVENTS = ("call.completed", "call.attributed")

@@ -11,16 +11,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import SQLAlchemyError
 
 from callscope.adapters.route_table import RouteTable
-from callscope.adapters.storage import Storage
 from callscope.domain.calls import EventKind
-from callscope.domain.errors import NotFound
+from callscope.domain.errors import NotFound, StorageError
 from callscope.domain.sites import NumberKind
 from callscope.entrypoints.http.deps import AdminDep, NowDep, RoutesDep, SettingsDep, StorageDep
 from callscope.logs import log_event
 from callscope.services.calls import record_call_event
+from callscope.services.ports import Storage
 from callscope.services.recordings import attach_recording, get_call
 from callscope.services.routing import Route, route_call
 from callscope.settings import Settings
@@ -135,7 +134,7 @@ def _forward(
     try:
         recorded = record_call_event(storage, started, settings.lease_seconds, now)
         method = recorded.attribution.method.value
-    except SQLAlchemyError:
+    except StorageError:
         # Never fail a caller over bookkeeping: the dial-status callback records the call too.
         method = "not recorded"
     log_event("twilio_forward", call_id=call.call_sid, dialed=call.dialed, method=method)

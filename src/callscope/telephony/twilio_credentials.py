@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from callscope.adapters.storage import Storage
+from callscope.services.ports import Storage
 
 
 def save_credentials(

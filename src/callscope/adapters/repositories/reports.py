@@ -3,8 +3,6 @@ per-call facts for the groupings SQL cannot compute portably (local days, landin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,62 +12,7 @@ from sqlalchemy.engine import Connection
 from callscope.adapters import rows
 from callscope.adapters.tables.core import calls, visits
 from callscope.domain.calls import Call, CallStatus
-
-GROUPS = ("source", "medium", "campaign", "term")
-ANSWERED = (CallStatus.ANSWERED.value, CallStatus.COMPLETED.value)
-
-
-@dataclass(frozen=True)
-class CallFigures:
-    calls: int
-    unique_callers: int
-    first_time_callers: int
-    answered: int
-    missed: int
-    total_duration: int
-    mean_confidence: float
-    qualified: int = 0
-
-
-@dataclass(frozen=True)
-class CallFact:
-    """One call, reduced to what the report counts."""
-
-    started_at: datetime
-    caller: str | None
-    first_time: bool
-    status: str
-    duration: int | None
-    confidence: float
-    landing_url: str | None
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class CallFilter:
-    site_id: int
-    start: datetime
-    end: datetime
-    status: str | None = None
-    first_time: bool | None = None
-    source: str | None = None
-    limit: int = 500
-
-
-def figures_of(facts: Iterable[CallFact], qualified_seconds: int) -> CallFigures:
-    """The same figures `call_figures` computes in SQL, over facts already fetched."""
-    facts = list(facts)
-    answered = [f for f in facts if f.status in ANSWERED]
-    return CallFigures(
-        calls=len(facts),
-        unique_callers=len({f.caller for f in facts if f.caller is not None}),
-        first_time_callers=sum(f.first_time for f in facts),
-        answered=len(answered),
-        missed=sum(f.status == CallStatus.MISSED.value for f in facts),
-        total_duration=sum(f.duration or 0 for f in answered),
-        mean_confidence=sum(f.confidence for f in facts) / len(facts) if facts else 0.0,
-        qualified=sum((f.duration or 0) >= qualified_seconds for f in answered),
-    )
+from callscope.domain.reporting import ANSWERED, CallFact, CallFigures, CallFilter
 
 
 class ReportRepository:

@@ -4,7 +4,7 @@ them in step, and their full recomputation from the raw tables in SQL."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -27,7 +27,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from callscope.adapters.tables import CHANNEL_FIELDS
 from callscope.adapters.tables.core import calls, sites
 from callscope.adapters.tables.rollups import (
     call_rollups,
@@ -35,52 +34,17 @@ from callscope.adapters.tables.rollups import (
     uncounted_visits,
     visit_rollups,
 )
-from callscope.domain.channel import Channel
-
-CHANNEL_DIMENSIONS = CHANNEL_FIELDS
-DIMENSIONS = ("site", *CHANNEL_DIMENSIONS)
-# The "previous day" of a caller's first call with a value: before any day a report can ask.
-NEVER = date(1, 1, 1)
-DayKey = tuple[str, date, str]  # (dimension, local day, value)
-LinkKey = tuple[str, date, str, date]  # (dimension, local day, value, previous day)
-
-
-@dataclass(frozen=True)
-class CallTally:
-    """What a set of calls adds to one rollup row."""
-
-    calls: int = 0
-    answered: int = 0
-    missed: int = 0
-    first_time: int = 0
-    duration_sum: int = 0
-    qualified: int = 0
-    confidence_sum: float = 0.0
-
-    def plus(self, other: CallTally, sign: int = 1) -> CallTally:
-        return CallTally(*(getattr(self, f.name) + sign * getattr(other, f.name) for f in FIELDS))
-
+from callscope.domain.reporting import (
+    CHANNEL_GROUPINGS,
+    DIMENSIONS,
+    NEVER,
+    CallPlace,
+    CallTally,
+    DayKey,
+    LinkKey,
+)
 
 FIELDS = fields(CallTally)
-
-
-@dataclass(frozen=True)
-class CallPlace:
-    """Where one call sits in its caller's history: its order and its channel values."""
-
-    call_id: str
-    started_at: datetime
-    values: dict[str, str]
-
-
-def channel_values(channel: Channel | None) -> dict[str, str]:
-    """The rollup value of each dimension; "" stands for none (and for the whole site)."""
-    if channel is None:
-        return dict.fromkeys(DIMENSIONS, "")
-    fields_ = (channel.source, channel.medium, channel.campaign, channel.term)
-    return {"site": "", **{d: v or "" for d, v in zip(CHANNEL_DIMENSIONS, fields_, strict=True)}}
-
-
 _ADD_UNCOUNTED = insert(uncounted_visits)
 _TAKE_UNCOUNTED = (
     delete(uncounted_visits)
@@ -95,7 +59,7 @@ _TAKE_UNCOUNTED = (
     .returning(
         uncounted_visits.c.site_id,
         uncounted_visits.c.day,
-        *(uncounted_visits.c[d] for d in CHANNEL_DIMENSIONS),
+        *(uncounted_visits.c[d] for d in CHANNEL_GROUPINGS),
     )
 )
 
@@ -151,7 +115,7 @@ class RollupRepository:
 
     def add_uncounted_visit(self, site_id: int, day: date, values: dict[str, str]) -> None:
         """A stored visit, to be counted into the rollups by `take_uncounted_visits`."""
-        row = {"site_id": site_id, "day": day, **{d: values[d] for d in CHANNEL_DIMENSIONS}}
+        row = {"site_id": site_id, "day": day, **{d: values[d] for d in CHANNEL_GROUPINGS}}
         self._conn.execute(_ADD_UNCOUNTED, row)
 
     def take_uncounted_visits(self, limit: int) -> list[tuple[int, date, dict[str, str]]]:
@@ -159,7 +123,7 @@ class RollupRepository:
         of each; rows another transaction is taking are skipped (PostgreSQL), so counters in
         several processes never count one visit twice."""
         return [
-            (int(r.site_id), r.day, {d: r[d] for d in CHANNEL_DIMENSIONS})
+            (int(r.site_id), r.day, {d: r[d] for d in CHANNEL_GROUPINGS})
             for r in self._conn.execute(_TAKE_UNCOUNTED, {"b_limit": limit}).mappings()
         ]
 
@@ -195,7 +159,7 @@ class RollupRepository:
     def caller_history(self, site_id: int, caller: str, except_call_id: str) -> list[CallPlace]:
         """The caller's other calls on the site, in the order the rollups link them."""
         query = (
-            select(calls.c.call_id, calls.c.started_at, *(calls.c[d] for d in CHANNEL_DIMENSIONS))
+            select(calls.c.call_id, calls.c.started_at, *(calls.c[d] for d in CHANNEL_GROUPINGS))
             .where(
                 calls.c.site_id == site_id,
                 calls.c.caller == caller,
@@ -281,7 +245,7 @@ def _tally(r: Any) -> CallTally:
 
 
 def _place(r: Any) -> CallPlace:
-    channel_fields = {d: r[d] or "" for d in CHANNEL_DIMENSIONS}
+    channel_fields = {d: r[d] or "" for d in CHANNEL_GROUPINGS}
     return CallPlace(r["call_id"], r["started_at"], {"site": "", **channel_fields})
 
 
@@ -310,7 +274,7 @@ def _local_day_sql(conn: Connection) -> str:
 
 
 def _value_sql(alias: str) -> str:
-    whens = " ".join(f"WHEN '{d}' THEN COALESCE({alias}.{d}, '')" for d in CHANNEL_DIMENSIONS)
+    whens = " ".join(f"WHEN '{d}' THEN COALESCE({alias}.{d}, '')" for d in CHANNEL_GROUPINGS)
     return f"CASE d.dimension {whens} ELSE '' END"
 
 
@@ -322,7 +286,7 @@ _SNIPPETS = {
     "c_value": _value_sql("c"),
     "v_value": _value_sql("v"),
     "dims": _dims_sql(DIMENSIONS),
-    "channel_dims": _dims_sql(CHANNEL_DIMENSIONS),
+    "channel_dims": _dims_sql(CHANNEL_GROUPINGS),
 }
 _ANSWERED = "status IN ('answered', 'completed')"
 

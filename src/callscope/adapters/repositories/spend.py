@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -10,19 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.tables.reporting import spend
-
-
-@dataclass(frozen=True)
-class SpendEntry:
-    """What a channel cost on one local day; campaign and term may be left out."""
-
-    day: date
-    source: str
-    medium: str
-    amount_cents: int
-    currency: str
-    campaign: str | None = None
-    term: str | None = None
+from callscope.domain.spend import SpendEntry
 
 
 class SpendRepository:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,29 +13,9 @@ from callscope.adapters.tables.reporting import (
     webhook_deliveries,
     webhook_endpoints,
 )
+from callscope.domain.webhooks import Delivery, Endpoint
 
 endpoints, deliveries = webhook_endpoints, webhook_deliveries
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    id: int
-    site_id: int
-    url: str
-    secret: str
-    events: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    endpoint: Endpoint
-    event_id: str
-    event_type: str
-    payload: str
-    attempts: int
-    delivered_at: datetime | None = None
-    last_error: str | None = None
 
 
 class WebhookRepository:

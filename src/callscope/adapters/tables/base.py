@@ -18,10 +18,12 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
+from callscope.domain.reporting import CHANNEL_GROUPINGS
+
 metadata = MetaData()
 ID = BigInteger().with_variant(Integer, "sqlite")
 NEVER_HELD = datetime(1970, 1, 1, tzinfo=UTC)
-CHANNEL_FIELDS = ("source", "medium", "campaign", "term")
+CHANNEL_FIELDS = CHANNEL_GROUPINGS
 SHARED_POOL = "kind = 'pool' AND source IS NULL AND medium IS NULL"
 
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from callscope.adapters.repositories.reports import CallFilter
 from callscope.domain.errors import Unauthorized
+from callscope.domain.reporting import SOURCE_GROUPINGS, CallFilter, Grouping
 from callscope.domain.sites import Site
 from callscope.entrypoints.dashboard import charts, render
 from callscope.entrypoints.dashboard.session import sign_in, sign_out, signed_in
@@ -40,7 +40,6 @@ SORTABLE = (
     "cost_per_call",
     "cost_per_first_time_caller",
 )
-ByChoice = Literal["source", "medium", "campaign", "term", "landing_page"]
 
 
 def _to_signin() -> RedirectResponse:
@@ -116,7 +115,7 @@ def overview(
     settings: SettingsDep,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 7,
-    by: ByChoice = "source",
+    by: Grouping = Grouping.SOURCE,
     sort: str = "calls",
     desc: bool = True,
 ) -> Response:
@@ -141,7 +140,8 @@ def overview(
         chart=chart,
         legend=charts.legend(list(series.series)),
         days=days,
-        by=by,
+        by=by.value,
+        groupings=SOURCE_GROUPINGS,
         sort=key,
         desc=desc,
         start=start,
@@ -226,7 +226,7 @@ def export(
     request: Request,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
-    by: ByChoice = "source",
+    by: Grouping = Grouping.SOURCE,
 ) -> Response:
     who = signed_in(storage, request, now)
     if who is None:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from fastapi import Request, Response
 
-from callscope.adapters.storage import Storage
 from callscope.services.accounts import Principal, authenticate, hash_key
+from callscope.services.ports import Storage
 from callscope.services.secrets import stored_secret
 
 COOKIE = "callscope_session"

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from callscope.adapters.repositories.reports import CallFilter
+from callscope.domain.reporting import CallFilter
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
 from callscope.entrypoints.http.deps import (
     AdminDep,

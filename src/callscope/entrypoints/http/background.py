@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from callscope.adapters.storage import Storage
 from callscope.logs import log_event
 from callscope.services import rollups, webhooks
+from callscope.services.ports import Storage
 
 COUNT_INTERVAL = 1.0  # seconds between two counts of new visits
 

@@ -13,9 +13,9 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callscope.adapters.route_table import RouteTable
-from callscope.adapters.storage import Storage
 from callscope.domain.errors import Unauthorized
 from callscope.services.accounts import Principal, authenticate
+from callscope.services.ports import Storage
 from callscope.settings import Settings
 
 

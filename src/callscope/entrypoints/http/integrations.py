@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from callscope.adapters.repositories.spend import SpendEntry
-from callscope.adapters.repositories.webhooks import Endpoint
+from callscope.domain.reporting import Grouping
+from callscope.domain.spend import SpendEntry
+from callscope.domain.webhooks import Endpoint
 from callscope.entrypoints.http.deps import (
     MAX_ID,
     AdminDep,
@@ -99,7 +100,7 @@ def export_csv(
     site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
-    by: Literal["source", "medium", "campaign", "term", "landing_page", "day", "week"] = "source",
+    by: Grouping = Grouping.SOURCE,
 ) -> Response:
     """The call log or the channel report as CSV (times in UTC, and local for calls)."""
     start, end = _period(storage, principal.account_id, site, from_, to, now)

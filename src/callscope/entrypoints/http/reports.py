@@ -4,17 +4,17 @@ local day or week; and usage per month."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from callscope.domain.reporting import Grouping
 from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SiteParam, StorageDep
 from callscope.entrypoints.http.periods import period
 from callscope.services import reports, sites
 from callscope.services.reports import Report, ReportQuery
 
 router = APIRouter(tags=["reports"])
-By = Literal["source", "medium", "campaign", "term", "landing_page", "day", "week"]
 
 
 def qualified_default(request: Request) -> int:
@@ -47,7 +47,7 @@ def channels(
     site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
-    by: By = "source",
+    by: Grouping = Grouping.SOURCE,
     qualified_seconds: Annotated[int | None, Query(ge=0, le=86_400)] = None,
 ) -> dict[str, object]:
     owned = sites.get_site(storage, principal.account_id, site)
