@@ -9,11 +9,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from callscope.domain.errors import Conflict, InvalidInput
+from callscope.domain.reporting import CHANNEL_GROUPINGS
 from callscope.domain.spend import SpendEntry
 from callscope.services.ports import Storage
 from callscope.services.sites import owned_site
 
-CSV_COLUMNS = ("date", "source", "medium", "campaign", "term", "cost", "currency")
+CSV_COLUMNS = ("date", *CHANNEL_GROUPINGS, "cost", "currency")
 MAX_ROWS = 50_000
 
 

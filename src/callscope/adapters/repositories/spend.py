@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.tables.reporting import spend
+from callscope.domain.reporting import CHANNEL_GROUPINGS
 from callscope.domain.spend import SpendEntry
 
 
@@ -31,7 +32,7 @@ class SpendRepository:
             "updated_at": now,
         }
         stmt = dialect.insert(spend).values(**values)
-        keys = ["site_id", "day", "source", "medium", "campaign", "term"]
+        keys = ["site_id", "day", *CHANNEL_GROUPINGS]
         changed = {
             "amount_cents": entry.amount_cents,
             "currency": entry.currency,

@@ -16,7 +16,13 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from callscope.adapters.tables.base import ID, UTCDateTime, metadata, site_day_channel_columns
+from callscope.adapters.tables.base import (
+    CHANNEL_FIELDS,
+    ID,
+    UTCDateTime,
+    metadata,
+    site_day_channel_columns,
+)
 
 # Spend per site, local day and channel. Empty strings, not NULL, for "any campaign / term":
 # unique constraints treat NULLs as distinct, and an import must replace a day's figure.
@@ -28,7 +34,7 @@ spend = Table(
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("site_id", "day", "source", "medium", "campaign", "term", name="uq_spend"),
+    UniqueConstraint("site_id", "day", *CHANNEL_FIELDS, name="uq_spend"),
 )
 
 webhook_endpoints = Table(
