@@ -44,8 +44,8 @@ CHANNEL_GROUPINGS: tuple[str, ...] = tuple(
     g.value for g in (Grouping.SOURCE, Grouping.MEDIUM, Grouping.CAMPAIGN, Grouping.TERM)
 )
 TIME_GROUPINGS: tuple[str, ...] = (Grouping.DAY.value, Grouping.WEEK.value)
-# Groupings that name where calls came from (the dashboard's breakdowns); time makes a series.
-SOURCE_GROUPINGS: tuple[Grouping, ...] = tuple(g for g in Grouping if g.value not in TIME_GROUPINGS)
+# The dashboard's breakdowns of where calls came from (time groupings make a series instead).
+BREAKDOWNS: tuple[Grouping, ...] = tuple(g for g in Grouping if g.value not in TIME_GROUPINGS)
 # Rollup rows are kept for the whole site ("site") and for each channel field.
 DIMENSIONS: tuple[str, ...] = ("site", *CHANNEL_GROUPINGS)
 ANSWERED = (CallStatus.ANSWERED.value, CallStatus.COMPLETED.value)

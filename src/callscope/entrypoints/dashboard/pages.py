@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from callscope.domain.errors import Unauthorized
-from callscope.domain.reporting import SOURCE_GROUPINGS, CallFilter, Grouping
+from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
 from callscope.entrypoints.dashboard import charts, render
 from callscope.entrypoints.dashboard.session import sign_in, sign_out, signed_in
@@ -141,7 +141,7 @@ def overview(
         legend=charts.legend(list(series.series)),
         days=days,
         by=by.value,
-        groupings=SOURCE_GROUPINGS,
+        groupings=BREAKDOWNS,
         sort=key,
         desc=desc,
         start=start,
