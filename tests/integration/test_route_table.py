@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete
-from sqlalchemy.exc import OperationalError
 
 from callscope.adapters.database import make_engine
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.adapters.tables.core import tracking_numbers
+from callscope.domain.errors import StorageUnavailable
 from callscope.domain.sites import NumberKind
 from callscope.services.accounts import create_account
 from callscope.services.routing import route_from_memory
@@ -64,7 +64,7 @@ def test_a_database_outage_is_served_from_the_last_copy(storage: Storage) -> Non
 
 def test_without_any_copy_an_outage_is_an_error(tmp_path: object) -> None:
     routes = RouteTable(Storage(make_engine(UNREACHABLE)))
-    with pytest.raises(OperationalError):
+    with pytest.raises(StorageUnavailable):
         routes.lookup("+15550100201")
 
 

@@ -7,9 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from callscope.adapters.storage import Storage
+from callscope.domain.errors import StorageError
 from callscope.domain.sites import RouteEntry
 from callscope.logs import log_event
 
@@ -44,11 +43,11 @@ class RouteTable:
                 self._reload()
             found = self._entries.get(number)
             return found if found is not None else self._lookup_one(number)
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             if self._loaded_at is None:
                 raise
             # Never lose a call: answer from the last copy while the database is away.
-            log_event("route_table_degraded", error=type(exc).__name__, number=number)
+            log_event("route_table_degraded", error=str(exc), number=number)
             return self._entries.get(number)
 
     def held(self, number: str) -> RouteEntry | None:

@@ -1,6 +1,8 @@
 """A unit of work: one transaction and the repositories that work inside it.
 
-Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN."""
+Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN.
+SQLAlchemy's errors leave the block as the domain's `StorageError` / `StorageUnavailable`, so
+no caller above the adapters needs to know SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
@@ -23,6 +26,7 @@ from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
 from callscope.adapters.repositories.webhooks import WebhookRepository
 from callscope.adapters.writer_lock import WriterLock
+from callscope.domain.errors import StorageError, StorageUnavailable
 
 
 class UnitOfWork:
@@ -54,6 +58,9 @@ class UnitOfWork:
         try:
             conn = self._engine.connect().execution_options(**{WRITE: self._write})
             conn.begin()
+        except SQLAlchemyError as exc:
+            self._release()
+            raise storage_error(exc) from exc
         except BaseException:
             self._release()
             raise
@@ -83,10 +90,14 @@ class UnitOfWork:
         try:
             if self._conn.in_transaction():
                 self._conn.rollback()
+        except SQLAlchemyError as failure:
+            raise storage_error(failure) from failure
         finally:
             self._conn.close()
             self._conn = None
             self._release()
+        if isinstance(exc, SQLAlchemyError):
+            raise storage_error(exc) from exc
 
     def _release(self) -> None:
         if self._writer_lock is not None:
@@ -94,8 +105,18 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._conn is not None
-        self._conn.commit()
+        try:
+            self._conn.commit()
+        except SQLAlchemyError as exc:
+            raise storage_error(exc) from exc
 
     def rollback(self) -> None:
         assert self._conn is not None
         self._conn.rollback()
+
+
+def storage_error(exc: SQLAlchemyError) -> StorageError:
+    """The domain's name for a storage failure. An OperationalError (connection lost or refused,
+    database locked) is worth retrying; anything else is a fault of ours."""
+    name = type(getattr(exc, "orig", None) or exc).__name__
+    return StorageUnavailable(name) if isinstance(exc, OperationalError) else StorageError(name)

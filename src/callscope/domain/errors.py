@@ -23,3 +23,11 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with what is stored (a number already tracked, say)."""
+
+
+class StorageError(Exception):
+    """Storage failed to do what was asked: not the user's doing, so no user message."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached or is busy right now: worth retrying shortly."""

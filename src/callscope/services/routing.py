@@ -8,11 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from callscope.adapters.route_table import RouteTable, lookup_route
 from callscope.adapters.storage import Storage
-from callscope.domain.errors import NotFound
+from callscope.domain.errors import NotFound, StorageError
 from callscope.domain.sites import NumberKind, RouteEntry
 from callscope.logs import log_event
 
@@ -59,5 +57,5 @@ def _note_code(
         with storage.write() as uow:
             uow.calls.note_route(entry.number_id, caller, ext, now)
             uow.commit()
-    except SQLAlchemyError as exc:
-        log_event("route_note_lost", error=type(exc).__name__, dialed=None)
+    except StorageError as exc:
+        log_event("route_note_lost", error=str(exc), dialed=None)

@@ -15,6 +15,7 @@ from callscope.entrypoints.http import (
     pool,
     reports,
     telephony,
+    twilio,
     visits,
     web,
 )
@@ -23,7 +24,6 @@ from callscope.entrypoints.http.cors import PublicCors
 from callscope.entrypoints.http.rate_limit import TokenBuckets
 from callscope.entrypoints.http.request_log import RequestLog
 from callscope.settings import Settings
-from callscope.telephony import twilio
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:

@@ -7,7 +7,6 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 
 from callscope.domain.errors import (
     Conflict,
@@ -15,6 +14,7 @@ from callscope.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    StorageUnavailable,
     Unauthorized,
 )
 from callscope.entrypoints.http.rate_limit import RateLimited
@@ -31,7 +31,7 @@ STATUS: dict[type[DomainError], int] = {
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
-    app.add_exception_handler(OperationalError, _storage_down)  # type: ignore[arg-type]
+    app.add_exception_handler(StorageUnavailable, _storage_down)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
 
@@ -44,10 +44,10 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, status_code=status)
 
 
-async def _storage_down(_request: Request, exc: OperationalError) -> JSONResponse:
+async def _storage_down(_request: Request, exc: StorageUnavailable) -> JSONResponse:
     # The database is unreachable: a retryable condition, not a bug (routing carries on from
     # its in-memory copy; the snippet keeps the page's own number).
-    log_event("storage_unavailable", level=logging.ERROR, error=type(exc.orig).__name__)
+    log_event("storage_unavailable", level=logging.ERROR, error=str(exc))
     return JSONResponse(
         {"error": "storage unavailable, try again shortly"},
         status_code=503,
