@@ -15,6 +15,7 @@ from callscope.domain.errors import NotFound
 from callscope.domain.visits import VisitMode
 from callscope.replay.generate import Trace, TraceCall, TraceVisit
 from callscope.services.calls import record_call_event
+from callscope.services.replay import site_numbers
 from callscope.services.routing import route_call
 from callscope.services.visits import VisitRequest, heartbeat, start_visit
 
@@ -205,8 +206,5 @@ def _finish(
 
 def _any_tracking_number(storage: Storage, setup: ReplaySetup, rng: random.Random) -> str:
     """A caller not from the site dials some tracking number they saw elsewhere."""
-    with storage.read() as uow:
-        site = uow.sites.by_key(setup.site_key)
-        assert site is not None
-        numbers = uow.numbers.for_site(site.id)
-    return rng.choice(numbers).number if numbers else "+10000000000"
+    numbers = site_numbers(storage, setup.site_key)
+    return rng.choice(numbers) if numbers else "+10000000000"
