@@ -219,7 +219,6 @@ def setup(
     who: SignedInDep,
     request: Request,
     settings: SettingsDep,
-    now: NowDep,
 ) -> Response:
     context = _context(storage, who, site_id, request, "setup")
     base = settings.public_url.rstrip("/")
@@ -235,7 +234,6 @@ def export(
     kind: Literal["calls.csv", "report.csv", "google-ads.csv"],
     storage: StorageDep,
     who: SignedInDep,
-    request: Request,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     by: ByChoice = "source",
