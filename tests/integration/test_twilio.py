@@ -16,11 +16,11 @@ from twilio.request_validator import RequestValidator
 
 from callscope.adapters.storage import Storage
 from callscope.domain.errors import StorageUnavailable
+from callscope.entrypoints.http import twilio as twilio_router
 from callscope.entrypoints.http.app import create_app
 from callscope.services.accounts import create_account
 from callscope.settings import Settings
-from callscope.telephony import twilio as twilio_adapter
-from callscope.telephony.twilio_events import TwilioCall, dial_outcome, typed_ext
+from callscope.telephony.twilio.events import TwilioCall, dial_outcome, typed_ext
 from tests.conftest import SECRET
 
 PUBLIC = "https://calls.example.com"
@@ -218,7 +218,7 @@ def test_a_database_failure_while_noting_the_call_still_forwards_the_caller(
     def locked(*_args: object) -> None:
         raise StorageUnavailable("storage: OperationalError")
 
-    monkeypatch.setattr(twilio_adapter, "record_call_event", locked)
+    monkeypatch.setattr(twilio_router, "record_call_event", locked)
     answer = twiml(twilio.post("/v1/twilio/voice", incoming()))
     assert answer.findtext("Dial/Number") == FORWARD
     monkeypatch.undo()

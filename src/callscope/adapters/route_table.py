@@ -48,7 +48,7 @@ class RouteTable:
             if self._loaded_at is None:
                 raise
             # Never lose a call: answer from the last copy while the database is away.
-            log_event("route_table_degraded", error=type(exc).__name__, number=number)
+            log_event("route_table_degraded", error=str(exc), number=number)
             return self._entries.get(number)
 
     def held(self, number: str) -> RouteEntry | None:

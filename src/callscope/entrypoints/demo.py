@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 from callscope.adapters.storage import Storage
@@ -37,8 +36,7 @@ def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = 
         return 0
     from callscope.entrypoints.http import factory
 
-    os.environ["CALLSCOPE_DEMO_SITE_KEY"] = site_key  # read by the app's settings
-    factory.serve(settings, host, port)
+    factory.serve(settings.model_copy(update={"demo_site_key": site_key}), host, port)
     return 0
 
 

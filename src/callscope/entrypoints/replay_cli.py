@@ -12,6 +12,7 @@ from callscope.domain.sizing import TrafficFigures, figures_from_visits, recomme
 from callscope.replay.driver import ReplaySetup, replay
 from callscope.replay.generate import TraceParams, generate_trace, read_trace, write_trace
 from callscope.replay.scoring import summary
+from callscope.services.replay import visit_spans
 from callscope.settings import Settings
 
 TRACE_EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
@@ -117,9 +118,7 @@ def _pool_size(args: argparse.Namespace, settings: Settings) -> int:
     if grace is None:
         grace = settings.lease_seconds / 60
     if args.site is not None:
-        storage = Storage.connect(settings.database_url)
-        with storage.read() as uow:
-            spans = uow.visits.spans(args.site)
+        spans = visit_spans(Storage.connect(settings.database_url), args.site)
         figures = figures_from_visits(spans, grace)
     elif args.peak_visits_per_hour is None or args.mean_visit_minutes is None:
         print("callscope: give --peak-visits-per-hour and --mean-visit-minutes, or --site")

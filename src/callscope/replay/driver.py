@@ -8,13 +8,14 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from callscope.adapters.storage import Storage
 from callscope.domain.allocation import CALLSCOPE, AllocationPolicy
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.domain.errors import NotFound
 from callscope.domain.visits import VisitMode
 from callscope.replay.generate import Trace, TraceCall, TraceVisit
 from callscope.services.calls import record_call_event
+from callscope.services.ports import Storage
+from callscope.services.replay import site_numbers
 from callscope.services.routing import route_call
 from callscope.services.visits import VisitRequest, heartbeat, start_visit
 
@@ -205,8 +206,5 @@ def _finish(
 
 def _any_tracking_number(storage: Storage, setup: ReplaySetup, rng: random.Random) -> str:
     """A caller not from the site dials some tracking number they saw elsewhere."""
-    with storage.read() as uow:
-        site = uow.sites.by_key(setup.site_key)
-        assert site is not None
-        numbers = uow.numbers.for_site(site.id)
-    return rng.choice(numbers).number if numbers else "+10000000000"
+    numbers = site_numbers(storage, setup.site_key)
+    return rng.choice(numbers) if numbers else "+10000000000"

@@ -65,7 +65,7 @@ def _note_code(
             uow.calls.note_route(entry.number_id, caller, ext, now)
             uow.commit()
     except StorageError as exc:
-        log_event("route_note_lost", error=type(exc).__name__, dialed=None)
+        log_event("route_note_lost", error=str(exc), dialed=None)
 
 
 def lookup_route(storage: Storage, number: str) -> RouteEntry | None:

@@ -8,14 +8,19 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from callscope.domain.errors import Unauthorized
 from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
 from callscope.entrypoints.dashboard import charts, render
-from callscope.entrypoints.dashboard.session import sign_in, sign_out, signed_in
+from callscope.entrypoints.dashboard.session import (
+    SignedInDep,
+    SignInRequired,
+    sign_in,
+    sign_out,
+)
 from callscope.entrypoints.http.deps import NowDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
 from callscope.services import exports, reports, sites, webhooks
@@ -46,6 +51,15 @@ def _to_signin() -> RedirectResponse:
     return RedirectResponse("/dashboard/signin", status_code=303)
 
 
+def install(app: FastAPI) -> None:
+    """Pages asked for without a session answer with the sign-in form."""
+    app.add_exception_handler(SignInRequired, _sign_in_first)
+
+
+async def _sign_in_first(_request: Request, _exc: Exception) -> Response:
+    return _to_signin()
+
+
 def _context(
     storage: Any, who: Principal, site_id: int, request: Request, tab: str
 ) -> dict[str, Any]:
@@ -66,10 +80,7 @@ def _days(days: int, now: datetime, site: Site) -> tuple[datetime, datetime]:
 
 
 @router.get("")
-def home(storage: StorageDep, request: Request, now: NowDep) -> Response:
-    who = signed_in(storage, request, now)
-    if who is None:
-        return _to_signin()
+def home(storage: StorageDep, who: SignedInDep) -> Response:
     owned = sites.list_sites(storage, who.account_id)
     if not owned:
         return render.page("empty.html", sites=[], site=None, tab="")
@@ -111,6 +122,7 @@ def stylesheet() -> Response:
 def overview(
     site_id: int,
     storage: StorageDep,
+    who: SignedInDep,
     request: Request,
     settings: SettingsDep,
     now: NowDep,
@@ -119,9 +131,6 @@ def overview(
     sort: str = "calls",
     desc: bool = True,
 ) -> Response:
-    who = signed_in(storage, request, now)
-    if who is None:
-        return _to_signin()
     context = _context(storage, who, site_id, request, "overview")
     start, end = _days(days, now, context["site"])
     seconds = settings.qualified_seconds
@@ -158,6 +167,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 def call_log(
     site_id: int,
     storage: StorageDep,
+    who: SignedInDep,
     request: Request,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 7,
@@ -165,9 +175,6 @@ def call_log(
     first_time: str = "",
     source: str = "",
 ) -> Response:
-    who = signed_in(storage, request, now)
-    if who is None:
-        return _to_signin()
     context = _context(storage, who, site_id, request, "calls")
     start, end = _days(days, now, context["site"])
     query = CallFilter(
@@ -186,11 +193,13 @@ def call_log(
 
 @router.get("/sites/{site_id}/pool")
 def pool(
-    site_id: int, storage: StorageDep, request: Request, settings: SettingsDep, now: NowDep
+    site_id: int,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> Response:
-    who = signed_in(storage, request, now)
-    if who is None:
-        return _to_signin()
     context = _context(storage, who, site_id, request, "pool")
     start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     grace = settings.lease_seconds / 60
@@ -205,11 +214,12 @@ def pool(
 
 @router.get("/sites/{site_id}/setup")
 def setup(
-    site_id: int, storage: StorageDep, request: Request, settings: SettingsDep, now: NowDep
+    site_id: int,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    settings: SettingsDep,
 ) -> Response:
-    who = signed_in(storage, request, now)
-    if who is None:
-        return _to_signin()
     context = _context(storage, who, site_id, request, "setup")
     base = settings.public_url.rstrip("/")
     tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
@@ -223,14 +233,11 @@ def export(
     site_id: int,
     kind: Literal["calls.csv", "report.csv", "google-ads.csv"],
     storage: StorageDep,
-    request: Request,
+    who: SignedInDep,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     by: Grouping = Grouping.SOURCE,
 ) -> Response:
-    who = signed_in(storage, request, now)
-    if who is None:
-        return _to_signin()
     site = sites.get_site(storage, who.account_id, site_id)
     start, end = _days(days, now, site)
     text = exports.export_csv(storage, who.account_id, site_id, kind, start, end, by)

@@ -8,14 +8,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from datetime import datetime, timedelta
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
+from callscope.entrypoints.http.deps import NowDep, StorageDep
 from callscope.services.accounts import Principal, authenticate, hash_key
+from callscope.services.dashboard_sessions import key_holder, session_secret
 from callscope.services.ports import Storage
-from callscope.services.secrets import stored_secret
 
 COOKIE = "callscope_session"
 LIFETIME = timedelta(days=7)
@@ -55,9 +56,22 @@ def signed_in(storage: Storage, request: Request, now: datetime) -> Principal | 
     key_hash, _, expires = body.partition(".")
     if not expires.isdigit() or int(expires) < now.timestamp():
         return None
-    with storage.read() as uow:
-        owner = uow.accounts.key_owner(key_hash)
-    return Principal(owner[0], owner[1]) if owner else None
+    return key_holder(storage, key_hash)
+
+
+class SignInRequired(Exception):
+    """A dashboard page was asked for without a valid session: the answer is the sign-in page."""
+
+
+def require_session(storage: StorageDep, request: Request, now: NowDep) -> Principal:
+    """The signed-in principal, else SignInRequired (a redirect to the sign-in form)."""
+    who = signed_in(storage, request, now)
+    if who is None:
+        raise SignInRequired
+    return who
+
+
+SignedInDep = Annotated[Principal, Depends(require_session)]
 
 
 def sign_out(response: Response) -> None:
@@ -65,8 +79,7 @@ def sign_out(response: Response) -> None:
 
 
 def _signature(storage: Storage, body: str) -> str:
-    secret = stored_secret(storage, "dashboard_session", lambda: secrets.token_hex(32))
-    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(session_secret(storage).encode(), body.encode(), hashlib.sha256).hexdigest()
 
 
 def _b64(data: bytes) -> str:

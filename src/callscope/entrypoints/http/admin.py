@@ -11,13 +11,12 @@ from callscope.domain.sites import NumberKind, Site, TrackingNumber
 from callscope.entrypoints.http.deps import (
     AdminDep,
     NowDep,
+    PeriodDep,
     PrincipalDep,
     SettingsDep,
     SiteId,
-    SiteParam,
     StorageDep,
 )
-from callscope.entrypoints.http.periods import period
 from callscope.entrypoints.http.schemas import (
     CallOut,
     ChannelBody,
@@ -113,16 +112,14 @@ def list_calls(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: SiteParam,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    chosen: PeriodDep,
     status: Literal["ringing", "answered", "completed", "missed", "failed"] | None = None,
     first_time: bool | None = None,
     source: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, list[CallOut]]:
-    start, end = period(from_, to, now)
-    query = CallFilter(site, start, end, status, first_time, source, limit)
+    start, end = chosen.in_zone(now)
+    query = CallFilter(chosen.site, start, end, status, first_time, source, limit)
     return {
         "calls": [CallOut.of(c) for c in reports.call_log(storage, principal.account_id, query)]
     }

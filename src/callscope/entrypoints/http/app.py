@@ -15,15 +15,16 @@ from callscope.entrypoints.http import (
     pool,
     reports,
     telephony,
+    twilio,
     visits,
     web,
 )
 from callscope.entrypoints.http.background import background_work
 from callscope.entrypoints.http.cors import PublicCors
+from callscope.entrypoints.http.deps import VisitLimits
 from callscope.entrypoints.http.rate_limit import TokenBuckets
 from callscope.entrypoints.http.request_log import RequestLog
 from callscope.settings import Settings
-from callscope.telephony import twilio
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
@@ -39,11 +40,13 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         settings.database_url, settings.auto_migrate, settings.database_pool_size
     )
     app.state.routes = RouteTable(app.state.storage)
-    app.state.demo_site_key = settings.demo_site_key
     per_ip, per_site = settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute
-    app.state.address_limits = TokenBuckets(per_ip, burst=max(1.0, per_ip / 3))
-    app.state.site_limits = TokenBuckets(per_site, burst=max(1.0, per_site / 3))
+    app.state.visit_limits = VisitLimits(
+        address=TokenBuckets(per_ip, burst=max(1.0, per_ip / 3)),
+        site=TokenBuckets(per_site, burst=max(1.0, per_site / 3)),
+    )
     errors.install(app)
+    dashboard.install(app)
     for module in (
         visits,
         telephony,

@@ -6,7 +6,8 @@ thread pool, and each such hop cost more than the dependency itself."""
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -14,6 +15,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callscope.adapters.route_table import RouteTable
 from callscope.domain.errors import Unauthorized
+from callscope.domain.sites import Site
+from callscope.entrypoints.http.periods import period
+from callscope.entrypoints.http.rate_limit import TokenBuckets
+from callscope.services import reports, sites
 from callscope.services.accounts import Principal, authenticate
 from callscope.services.ports import Storage
 from callscope.settings import Settings
@@ -29,18 +34,40 @@ async def get_storage(request: Request) -> Storage:
     return storage
 
 
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
 async def get_routes(request: Request) -> RouteTable:
     routes: RouteTable = request.app.state.routes
     return routes
+
+
+@dataclass(frozen=True)
+class VisitLimits:
+    """The token buckets the public visit endpoint takes from: per client address, per site."""
+
+    address: TokenBuckets
+    site: TokenBuckets
+
+
+async def get_visit_limits(request: Request) -> VisitLimits:
+    limits: VisitLimits = request.app.state.visit_limits
+    return limits
+
+
+async def get_qualified_seconds(settings: SettingsDep) -> int:
+    """CALLSCOPE_QUALIFIED_SECONDS (Google Ads counts 60 s by default)."""
+    return settings.qualified_seconds
 
 
 async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
 NowDep = Annotated[datetime, Depends(get_now)]
+VisitLimitsDep = Annotated[VisitLimits, Depends(get_visit_limits)]
+QualifiedSecondsDep = Annotated[int, Depends(get_qualified_seconds)]
 
 # Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).
 MAX_ID = 2**63 - 1
@@ -86,3 +113,36 @@ async def check_telephony_secret(
 
 
 TelephonyDep = Depends(check_telephony_secret)
+
+
+@dataclass(frozen=True)
+class PeriodQuery:
+    """A site's `site`, `from` and `to` query values, read but not yet resolved: resolving asks
+    storage, which must wait until every query value has passed validation (422 first)."""
+
+    site: int
+    start: str | None
+    end: str | None
+
+    def in_site_zone(
+        self, storage: Storage, principal: Principal, now: datetime
+    ) -> tuple[Site, datetime, datetime]:
+        """The caller's site (NotFound if not theirs) and [from, to) with dates read as local
+        days of the site."""
+        owned = sites.get_site(storage, principal.account_id, self.site)
+        return (owned, *period(self.start, self.end, now, reports.site_zone(owned)))
+
+    def in_zone(self, now: datetime, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+        """[from, to) with dates read as days in `zone` (UTC unless given)."""
+        return period(self.start, self.end, now, zone)
+
+
+async def get_period(
+    site: SiteParam,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+) -> PeriodQuery:
+    return PeriodQuery(site, from_, to)
+
+
+PeriodDep = Annotated[PeriodQuery, Depends(get_period)]

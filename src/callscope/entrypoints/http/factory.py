@@ -13,15 +13,16 @@ def app() -> FastAPI:
 
 
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
-    """Run uvicorn with each worker building the app from the environment's settings."""
+    """Run uvicorn on the app built from `settings`; with several workers, each worker process
+    builds its own app from the environment's settings."""
     import uvicorn
 
     from callscope.logs import configure
 
     configure(settings.log_level)
     uvicorn.run(
-        "callscope.entrypoints.http.factory:app",
-        factory=True,
+        create_app(settings) if workers == 1 else "callscope.entrypoints.http.factory:app",
+        factory=workers != 1,
         host=host,
         port=port,
         workers=workers,

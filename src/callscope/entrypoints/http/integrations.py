@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 
 from callscope.domain.reporting import Grouping
@@ -16,14 +16,14 @@ from callscope.entrypoints.http.deps import (
     AdminDep,
     ItemId,
     NowDep,
+    PeriodDep,
     PrincipalDep,
+    QualifiedSecondsDep,
     SiteId,
     SiteParam,
     StorageDep,
 )
-from callscope.entrypoints.http.periods import period
-from callscope.entrypoints.http.reports import qualified_default
-from callscope.services import exports, reports, sites, spend, webhooks
+from callscope.services import exports, spend, webhooks
 
 router = APIRouter(tags=["integrations"])
 
@@ -78,13 +78,6 @@ def import_spend(
     return {"stored": stored}
 
 
-def _period(
-    storage: Any, account_id: int, site: int, start: str | None, end: str | None, now: datetime
-) -> tuple[datetime, datetime]:
-    owned = sites.get_site(storage, account_id, site)
-    return period(start, end, now, reports.site_zone(owned))
-
-
 def _csv(text: str, name: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
@@ -93,39 +86,36 @@ def _csv(text: str, name: str) -> Response:
 @router.get("/v1/exports/{kind}", response_class=Response)
 def export_csv(
     kind: Literal["calls.csv", "report.csv"],
-    request: Request,
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: SiteParam,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    chosen: PeriodDep,
+    seconds: QualifiedSecondsDep,
     by: Grouping = Grouping.SOURCE,
 ) -> Response:
     """The call log or the channel report as CSV (times in UTC, and local for calls)."""
-    start, end = _period(storage, principal.account_id, site, from_, to, now)
-    seconds = qualified_default(request)
-    text = exports.export_csv(storage, principal.account_id, site, kind, start, end, by, seconds)
+    owned, start, end = chosen.in_site_zone(storage, principal, now)
+    text = exports.export_csv(
+        storage, principal.account_id, owned.id, kind, start, end, by, seconds
+    )
     return _csv(text, kind)
 
 
 @router.get("/v1/integrations/google-ads.csv", response_class=Response)
 def google_ads(
-    request: Request,
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: SiteParam,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    chosen: PeriodDep,
+    seconds: QualifiedSecondsDep,
     conversion_name: Annotated[str, Query(min_length=1, max_length=100)] = "Phone call",
     value: Annotated[float | None, Query(ge=0)] = None,
     currency: Annotated[str, Query(min_length=3, max_length=3)] = "USD",
 ) -> Response:
     """Qualified calls from Google Ads clicks, in Google's offline click conversion format."""
-    start, end = _period(storage, principal.account_id, site, from_, to, now)
+    owned, start, end = chosen.in_site_zone(storage, principal, now)
     zone, found = exports.qualified_conversions(
-        storage, principal.account_id, site, start, end, qualified_default(request)
+        storage, principal.account_id, owned.id, start, end, seconds
     )
     text = exports.google_ads_csv(found, zone, conversion_name, value, currency.upper())
     return _csv(text, "google-ads-call-conversions.csv")
@@ -133,20 +123,18 @@ def google_ads(
 
 @router.get("/v1/integrations/ga4")
 def ga4(
-    request: Request,
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: SiteParam,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    chosen: PeriodDep,
+    seconds: QualifiedSecondsDep,
     event_name: Annotated[str, Query(max_length=40)] = "phone_call",
 ) -> dict[str, Any]:
     """GA4 Measurement Protocol bodies, one per qualified call whose visitor had a GA client
     id: POST each to `collect_url` with your measurement id and API secret filled in."""
-    start, end = _period(storage, principal.account_id, site, from_, to, now)
+    owned, start, end = chosen.in_site_zone(storage, principal, now)
     _, found = exports.qualified_conversions(
-        storage, principal.account_id, site, start, end, qualified_default(request)
+        storage, principal.account_id, owned.id, start, end, seconds
     )
     return {
         "collect_url": exports.ga4_collect_url("G-XXXXXXXXXX", "API_SECRET"),

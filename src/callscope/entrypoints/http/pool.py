@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SiteParam, StorageDep
-from callscope.entrypoints.http.periods import period
+from callscope.entrypoints.http.deps import NowDep, PeriodDep, PrincipalDep, StorageDep
 from callscope.services.pool import pool_status
 
 router = APIRouter(tags=["pool"])
@@ -18,14 +15,12 @@ def status(
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: SiteParam,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    chosen: PeriodDep,
 ) -> dict[str, object]:
     """Pool size, leases held now, the peak held at once over the period (default: the last 30
     days), utilisation = peak / pool size, times the pool ran out, and a warning above 75%."""
-    start, end = period(from_, to, now)
-    found = pool_status(storage, principal.account_id, site, start, end, now)
+    start, end = chosen.in_zone(now)
+    found = pool_status(storage, principal.account_id, chosen.site, start, end, now)
     return {
         "site": found.site_id,
         "from": found.start.isoformat(),

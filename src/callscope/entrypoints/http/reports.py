@@ -6,21 +6,21 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from callscope.domain.reporting import Grouping
-from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SiteParam, StorageDep
-from callscope.entrypoints.http.periods import period
+from callscope.entrypoints.http.deps import (
+    NowDep,
+    PeriodDep,
+    PrincipalDep,
+    QualifiedSecondsDep,
+    SiteParam,
+    StorageDep,
+)
 from callscope.services import reports, sites
 from callscope.services.reports import Report, ReportQuery
 
 router = APIRouter(tags=["reports"])
-
-
-def qualified_default(request: Request) -> int:
-    """CALLSCOPE_QUALIFIED_SECONDS (Google Ads counts 60 s by default)."""
-    seconds: int = request.app.state.settings.qualified_seconds
-    return seconds
 
 
 def report_out(report: Report) -> dict[str, object]:
@@ -40,20 +40,17 @@ def report_out(report: Report) -> dict[str, object]:
 
 @router.get("/v1/reports/channels")
 def channels(
-    request: Request,
     storage: StorageDep,
     principal: PrincipalDep,
     now: NowDep,
-    site: SiteParam,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    chosen: PeriodDep,
+    default_seconds: QualifiedSecondsDep,
     by: Grouping = Grouping.SOURCE,
     qualified_seconds: Annotated[int | None, Query(ge=0, le=86_400)] = None,
 ) -> dict[str, object]:
-    owned = sites.get_site(storage, principal.account_id, site)
-    start, end = period(from_, to, now, reports.site_zone(owned))
-    seconds = qualified_default(request) if qualified_seconds is None else qualified_seconds
-    query = ReportQuery(site, start, end, by, seconds)
+    owned, start, end = chosen.in_site_zone(storage, principal, now)
+    seconds = default_seconds if qualified_seconds is None else qualified_seconds
+    query = ReportQuery(owned.id, start, end, by, seconds)
     return report_out(reports.build_report(storage, principal.account_id, query))
 
 

@@ -6,7 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.deps import (
+    NowDep,
+    PrincipalDep,
+    SettingsDep,
+    StorageDep,
+    VisitLimitsDep,
+)
 from callscope.entrypoints.http.schemas import (
     ChannelBody,
     HeartbeatOut,
@@ -29,11 +35,12 @@ def create_visit(
     storage: StorageDep,
     settings: SettingsDep,
     now: NowDep,
+    limits: VisitLimitsDep,
     user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
     address = request.client.host if request.client else "unknown"
-    request.app.state.address_limits.take(address, "address")
-    request.app.state.site_limits.take(body.site_key, "site")
+    limits.address.take(address, "address")
+    limits.site.take(body.site_key, "site")
     visit_request = service.VisitRequest(
         site_key=body.site_key,
         landing_url=body.landing_url,

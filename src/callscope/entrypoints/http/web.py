@@ -11,6 +11,8 @@ from functools import cache
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from callscope.entrypoints.http.deps import SettingsDep
+
 router = APIRouter(tags=["web"])
 
 
@@ -27,10 +29,10 @@ def snippet(request: Request) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def demo_page(request: Request) -> HTMLResponse:
+def demo_page(settings: SettingsDep) -> HTMLResponse:
     from callscope.web import demo_page as render
 
-    site_key: str | None = request.app.state.demo_site_key
+    site_key = settings.demo_site_key
     if site_key is None:
         return HTMLResponse(
             "<h1>callscope</h1><p>See <a href='/docs'>/docs</a> and <a href='/dashboard'>"

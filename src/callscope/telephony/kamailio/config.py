@@ -1,4 +1,4 @@
-"""Kamailio (self-hosted SIP): renders the kamailio.cfg that routes calls by callscope.
+"""The kamailio.cfg rendered from values: calls at `listen` are routed by callscope.
 
 The routing logic is the static template beside this module; only a header of values is rendered.
 """

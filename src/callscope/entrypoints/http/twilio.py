@@ -1,7 +1,6 @@
-"""Twilio Programmable Voice: the Voice URL of a tracking number, and the callbacks beside it.
-
-Every webhook is signature-checked, then translated into the generic services (`route_call`,
-`record_call_event`); Telnyx TeXML and SignalWire LaML speak the same dialect."""
+"""Twilio Programmable Voice over HTTP: the Voice URL of a tracking number and the callbacks
+beside it. Every webhook is signature-checked, translated by `telephony.twilio`, and handed to
+the generic services (`route_call`, `record_call_event`)."""
 
 from __future__ import annotations
 
@@ -17,16 +16,16 @@ from callscope.domain.calls import EventKind
 from callscope.domain.errors import NotFound, StorageError
 from callscope.domain.sites import NumberKind
 from callscope.entrypoints.http.deps import AdminDep, NowDep, RoutesDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.twilio_signature import TwilioForm
 from callscope.logs import log_event
 from callscope.services.calls import record_call_event
 from callscope.services.ports import Storage
 from callscope.services.recordings import attach_recording, get_call
 from callscope.services.routing import Route, route_call
+from callscope.services.twilio_credentials import save_credentials
 from callscope.settings import Settings
-from callscope.telephony import twilio_twiml as twiml
-from callscope.telephony.twilio_credentials import save_credentials
-from callscope.telephony.twilio_events import TwilioCall, dial_outcome, typed_ext
-from callscope.telephony.twilio_signature import TwilioForm
+from callscope.telephony.twilio import twiml
+from callscope.telephony.twilio.events import TwilioCall, dial_outcome, typed_ext
 
 router = APIRouter(prefix="/v1/twilio", tags=["twilio"])
 

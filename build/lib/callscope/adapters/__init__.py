@@ -1,0 +1,1 @@
+"""Adapters: storage (SQLAlchemy Core on SQLite or PostgreSQL) behind repositories."""

@@ -1,0 +1,1 @@
+"""One repository per stored aggregate; each takes an open connection inside a unit of work."""

@@ -1,0 +1,80 @@
+"""Calls, their received events (the idempotency ledger) and the notes `route` leaves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from callscope.adapters import rows
+from callscope.adapters.repositories._insert import insert_if_absent
+from callscope.adapters.tables.core import call_events, calls, route_notes
+from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
+
+
+class CallRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def first_delivery(self, event: CallEvent, now: datetime) -> bool:
+        """Note that this (call id, event) arrived; False when it had arrived before."""
+        values = {
+            "call_id": event.call_id,
+            "event": event.event.value,
+            "at": event.at,
+            "received_at": now,
+        }
+        return insert_if_absent(self._conn, call_events, values)
+
+    def get(self, call_id: str, for_update: bool = False) -> Call | None:
+        query = select(calls).where(calls.c.call_id == call_id)
+        if for_update:
+            query = query.with_for_update()
+        found = self._conn.execute(query).mappings().first()
+        return rows.call(found) if found else None
+
+    def add(self, call: Call) -> bool:
+        """Store a new call; False when another writer stored the same call id first."""
+        return insert_if_absent(self._conn, calls, rows.call_columns(call))
+
+    def save(self, call: Call) -> None:
+        values = rows.call_columns(call)
+        self._conn.execute(update(calls).where(calls.c.call_id == call.call_id).values(**values))
+
+    def caller_seen_before(self, site_id: int, caller: str, before: datetime) -> bool:
+        query = select(calls.c.id).where(
+            calls.c.site_id == site_id, calls.c.caller == caller, calls.c.started_at < before
+        )
+        return self._conn.execute(query.limit(1)).first() is not None
+
+    def last_attribution(self, site_id: int, caller: str, before: datetime) -> Attribution | None:
+        """The most recent attributed call of this caller on the site before `before`."""
+        query = (
+            select(calls)
+            .where(
+                calls.c.site_id == site_id,
+                calls.c.caller == caller,
+                calls.c.started_at < before,
+                calls.c.method != AttributionMethod.NONE.value,
+            )
+            .order_by(calls.c.started_at.desc())
+            .limit(1)
+        )
+        found = self._conn.execute(query).mappings().first()
+        return rows.call(found).attribution if found else None
+
+    def note_route(self, number_id: int, caller: str | None, ext: str, at: datetime) -> None:
+        values = {"number_id": number_id, "caller": caller, "ext": ext, "at": at}
+        self._conn.execute(insert(route_notes).values(**values))
+
+    def routed_ext(self, number_id: int, caller: str | None, since: datetime) -> str | None:
+        """The code a caller typed when `route` was asked for this number lately (platforms
+        like Kamailio do not repeat it in their call records)."""
+        query = select(route_notes.c.ext).where(
+            route_notes.c.number_id == number_id, route_notes.c.at >= since
+        )
+        if caller is not None:
+            query = query.where(route_notes.c.caller == caller)
+        query = query.order_by(route_notes.c.at.desc()).limit(1)
+        return self._conn.execute(query).scalar_one_or_none()

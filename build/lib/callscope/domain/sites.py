@@ -1,0 +1,83 @@
+"""Accounts, their sites, and the tracking numbers each site owns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from callscope.domain.channel import Channel
+
+
+class NumberKind(StrEnum):
+    """Static numbers stand for one channel; pool numbers are leased per visit; extension
+    numbers are shared and tell visits apart by a short code the caller types."""
+
+    STATIC = "static"
+    POOL = "pool"
+    EXTENSION = "extension"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as it may be shown after creation: never the key itself, only its prefix."""
+
+    id: int
+    prefix: str
+    scope: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    id: int
+    account_id: int
+    name: str
+    site_key: str
+    forward_to: str
+    allowed_origins: tuple[str, ...] = ()
+    replace_numbers: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+    def numbers_to_replace(self) -> list[str]:
+        """The site's own numbers the snippet swaps: its main number first, then any others."""
+        return list(dict.fromkeys((self.forward_to, *self.replace_numbers)))
+
+    def allows_origin(self, origin: str | None) -> bool:
+        """No list means any origin may ask for numbers (the snippet is public by nature)."""
+        if not self.allowed_origins:
+            return True
+        return origin is not None and origin.rstrip("/") in self.allowed_origins
+
+
+@dataclass(frozen=True)
+class TrackingNumber:
+    id: int
+    site_id: int
+    number: str
+    kind: NumberKind
+    channel: Channel | None = None
+    forward_to: str | None = None
+    created_at: datetime | None = field(default=None, compare=False)
+
+    def agent_number(self, site: Site) -> str:
+        """Where calls to this number are forwarded: its own target, else the site's."""
+        return self.forward_to or site.forward_to
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """What routing needs to know of a tracking number: whose it is and where calls go."""
+
+    number_id: int
+    site_id: int
+    kind: NumberKind
+    agent_number: str

@@ -1,0 +1,226 @@
+"""The `callscope` command: the same settings and services as the server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from callscope.domain.errors import DomainError
+from callscope.entrypoints.replay_cli import add_pool_size, add_replay, add_trace
+from callscope.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        sys.exit(2)
+    try:
+        sys.exit(args.run(args, Settings()))
+    except DomainError as exc:
+        print(f"callscope: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callscope",
+        description="Self-hostable call tracking. Settings come from "
+        "CALLSCOPE_* environment variables or a .env file (see README).",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for register in _COMMANDS:
+        register(commands)
+    return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.entrypoints.http.factory import serve
+
+    # Migrate (or refuse with a clear message) once, before any worker starts.
+    Storage.connect(settings.database_url, settings.auto_migrate).close()
+    serve(settings, args.host, args.port, args.workers)
+    return 0
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser("demo", help="create demo data and serve the demo site")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--days", type=int, default=7, help="days of simulated traffic")
+    demo.add_argument("--no-serve", action="store_true", help="only create the data")
+    demo.set_defaults(run=_demo)
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.entrypoints.demo import run_demo
+
+    return run_demo(settings, args.host, args.port, args.days, serve=not args.no_serve)
+
+
+def _add_account(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    account = commands.add_parser("account", help="manage accounts")
+    actions = account.add_subparsers(title="actions", metavar="ACTION")
+    create = actions.add_parser("create", help="create an account; prints its API key last")
+    create.add_argument("name", help="the account's name")
+    create.set_defaults(run=_account_create)
+
+
+def _account_create(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.accounts import create_account
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    account, key = create_account(storage, args.name, datetime.now(UTC))
+    print(f"account {account.id} created: {account.name}")
+    print("API key (shown once, keep it safe):")
+    print(key)
+    return 0
+
+
+def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = commands.add_parser("db", help="the database schema")
+    actions = db.add_subparsers(title="actions", metavar="ACTION")
+    actions.add_parser("upgrade", help="migrate the schema to this version").set_defaults(
+        run=_db_upgrade
+    )
+    actions.add_parser("current", help="print the schema revision").set_defaults(run=_db_current)
+    rebuild = actions.add_parser(
+        "rebuild-rollups",
+        help="recompute the report rollups (after a bulk import or a time zone change)",
+    )
+    rebuild.add_argument("--site", type=int, default=None, help="only this site")
+    rebuild.set_defaults(run=_db_rebuild_rollups)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.database import make_engine
+    from callscope.adapters.schema import current_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"schema at revision {current_revision(engine)}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.database import make_engine
+    from callscope.adapters.schema import current_revision, head_revision
+
+    engine = make_engine(settings.database_url)
+    print(f"current: {current_revision(engine) or 'none'}  head: {head_revision(engine)}")
+    return 0
+
+
+def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    purge = commands.add_parser(
+        "purge", help="delete calls, visits and their personal data older than N days"
+    )
+    purge.add_argument(
+        "--older-than", type=int, required=True, metavar="DAYS", help="keep this many days"
+    )
+    purge.set_defaults(run=_purge)
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.privacy import purge
+
+    if args.older_than < 1:
+        print("callscope: --older-than must be at least 1 day", file=sys.stderr)
+        return 2
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    cutoff = datetime.now(UTC) - timedelta(days=args.older_than)
+    deleted = purge(storage, cutoff)
+    print(", ".join(f"{table}: {count}" for table, count in deleted.items()))
+    return 0
+
+
+def _add_webhooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser("webhooks", help="outgoing webhooks")
+    actions = hooks.add_subparsers(title="actions", metavar="ACTION")
+    deliver = actions.add_parser("deliver", help="deliver the webhooks that are due, once")
+    deliver.set_defaults(run=_webhooks_deliver)
+
+
+def _webhooks_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.webhooks import deliver_due
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    outcome = deliver_due(storage, datetime.now(UTC))
+    print(f"delivered {outcome.delivered}, failed {outcome.failed}")
+    return 0
+
+
+def _db_rebuild_rollups(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services.rollups import rebuild
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    print(f"rebuilt rollups of {rebuild(storage, args.site)} site(s)")
+    return 0
+
+
+def _add_kamailio(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    kamailio = commands.add_parser("kamailio-config", help="print a kamailio.cfg for callscope")
+    kamailio.add_argument(
+        "--listen", required=True, help="HOST:PORT Kamailio listens on (UDP and TCP)"
+    )
+    kamailio.add_argument("--gateway", required=True, help="HOST:PORT calls are forwarded to")
+    kamailio.add_argument("--url", default=None, help="callscope base URL (CALLSCOPE_PUBLIC_URL)")
+    kamailio.add_argument(
+        "--fallback", default=None, help="agent number used when callscope does not answer"
+    )
+    kamailio.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="IP|CIDR",
+        help="accept calls only from these addresses (repeatable); default: from anywhere",
+    )
+    kamailio.set_defaults(run=_kamailio)
+
+
+def _kamailio(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.telephony.kamailio import render_config
+
+    url = (args.url or settings.public_url).rstrip("/")
+    config = render_config(
+        args.listen,
+        args.gateway,
+        url,
+        settings.telephony_secret,
+        fallback=args.fallback,
+        trusted_sources=args.trust,
+    )
+    print(config)
+    return 0
+
+
+_COMMANDS = (
+    _add_serve,
+    _add_db,
+    _add_demo,
+    _add_account,
+    add_replay,
+    add_trace,
+    add_pool_size,
+    _add_purge,
+    _add_webhooks,
+    _add_kamailio,
+)

@@ -1,0 +1,238 @@
+"""Dashboard routes: sign-in, overview, call log, pool and site setup. Each page asks the
+services the HTTP API uses, so its figures are the API's figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from callscope.adapters.repositories.reports import CallFilter
+from callscope.domain.errors import Unauthorized
+from callscope.domain.sites import Site
+from callscope.entrypoints.dashboard import charts, render
+from callscope.entrypoints.dashboard.session import sign_in, sign_out, signed_in
+from callscope.entrypoints.http.deps import NowDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.periods import period
+from callscope.services import exports, reports, sites, webhooks
+from callscope.services import pool as pool_service
+from callscope.services.accounts import Principal
+from callscope.services.reports import ReportQuery
+
+router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
+SORTABLE = (
+    "group",
+    "visits",
+    "calls",
+    "unique_callers",
+    "first_time_callers",
+    "answered",
+    "missed",
+    "qualified_calls",
+    "avg_duration",
+    "calls_per_100_visits",
+    "mean_confidence",
+    "cost",
+    "cost_per_call",
+    "cost_per_first_time_caller",
+)
+ByChoice = Literal["source", "medium", "campaign", "term", "landing_page"]
+
+
+def _to_signin() -> RedirectResponse:
+    return RedirectResponse("/dashboard/signin", status_code=303)
+
+
+def _context(
+    storage: Any, who: Principal, site_id: int, request: Request, tab: str
+) -> dict[str, Any]:
+    site = sites.get_site(storage, who.account_id, site_id)
+    return {
+        "site": site,
+        "zone": reports.site_zone(site),
+        "sites": sites.list_sites(storage, who.account_id),
+        "tab": tab,
+        "path": request.url.path,
+    }
+
+
+def _days(days: int, now: datetime, site: Site) -> tuple[datetime, datetime]:
+    today = now.astimezone(reports.site_zone(site)).date()
+    first = (today - timedelta(days=days - 1)).isoformat()
+    return period(first, today.isoformat(), now, reports.site_zone(site))
+
+
+@router.get("")
+def home(storage: StorageDep, request: Request, now: NowDep) -> Response:
+    who = signed_in(storage, request, now)
+    if who is None:
+        return _to_signin()
+    owned = sites.list_sites(storage, who.account_id)
+    if not owned:
+        return render.page("empty.html", sites=[], site=None, tab="")
+    return RedirectResponse(f"/dashboard/sites/{owned[0].id}", status_code=303)
+
+
+@router.get("/signin")
+def signin_form() -> Response:
+    return render.page("signin.html", error=None)
+
+
+@router.post("/signin")
+def signin(
+    storage: StorageDep, request: Request, now: NowDep, api_key: Annotated[str, Form()] = ""
+) -> Response:
+    response = RedirectResponse("/dashboard", status_code=303)
+    try:
+        sign_in(storage, api_key, now, response, secure=request.url.scheme == "https")
+    except Unauthorized:
+        return render.page("signin.html", status=401, error="That API key is not valid.")
+    return response
+
+
+@router.post("/signout")
+def signout() -> Response:
+    response = _to_signin()
+    sign_out(response)
+    return response
+
+
+@router.get("/static/dashboard.css")
+def stylesheet() -> Response:
+    css = resources.files("callscope.entrypoints.dashboard").joinpath("static/dashboard.css")
+    headers = {"Cache-Control": "public, max-age=300"}
+    return Response(css.read_bytes(), media_type="text/css", headers=headers)
+
+
+@router.get("/sites/{site_id}")
+def overview(
+    site_id: int,
+    storage: StorageDep,
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 7,
+    by: ByChoice = "source",
+    sort: str = "calls",
+    desc: bool = True,
+) -> Response:
+    who = signed_in(storage, request, now)
+    if who is None:
+        return _to_signin()
+    context = _context(storage, who, site_id, request, "overview")
+    start, end = _days(days, now, context["site"])
+    seconds = settings.qualified_seconds
+    report = reports.build_report(
+        storage, who.account_id, ReportQuery(site_id, start, end, by, seconds)
+    )
+    key = sort if sort in SORTABLE else "calls"
+    rows = sorted(report.rows, key=lambda r: _sort_key(asdict(r)[key]), reverse=desc)
+    series = reports.call_series(storage, who.account_id, site_id, start, end)
+    chart = charts.stacked_bars(series.days, series.series, "Calls by channel per day")
+    return render.page(
+        "overview.html",
+        **context,
+        report=report,
+        rows=rows,
+        chart=chart,
+        legend=charts.legend(list(series.series)),
+        days=days,
+        by=by,
+        sort=key,
+        desc=desc,
+        start=start,
+        last=end - timedelta(microseconds=1),
+    )
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # Empty cells (no cost, no visits) sort below every figure in either direction.
+    return (0, "") if value is None else (1, value)
+
+
+@router.get("/sites/{site_id}/calls")
+def call_log(
+    site_id: int,
+    storage: StorageDep,
+    request: Request,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 7,
+    status: str = "",
+    first_time: str = "",
+    source: str = "",
+) -> Response:
+    who = signed_in(storage, request, now)
+    if who is None:
+        return _to_signin()
+    context = _context(storage, who, site_id, request, "calls")
+    start, end = _days(days, now, context["site"])
+    query = CallFilter(
+        site_id,
+        start,
+        end,
+        status or None,
+        {"yes": True, "no": False}.get(first_time),
+        source or None,
+        limit=500,
+    )
+    found = reports.call_log(storage, who.account_id, query)
+    filters = {"days": days, "status": status, "first_time": first_time, "source": source}
+    return render.page("calls.html", **context, calls=found, filters=filters)
+
+
+@router.get("/sites/{site_id}/pool")
+def pool(
+    site_id: int, storage: StorageDep, request: Request, settings: SettingsDep, now: NowDep
+) -> Response:
+    who = signed_in(storage, request, now)
+    if who is None:
+        return _to_signin()
+    context = _context(storage, who, site_id, request, "pool")
+    start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    grace = settings.lease_seconds / 60
+    usage = pool_service.pool_usage(storage, who.account_id, site_id, start, now, grace)
+    labels = [
+        charts.short_day(h.astimezone(context["zone"]).date().isoformat()) for h in usage.hours
+    ]
+    chart = charts.line(labels, usage.held, usage.pool_size or None, "Pool numbers held per hour")
+    peak = max(usage.held, default=0.0)
+    return render.page("pool.html", **context, usage=usage, chart=chart, peak=peak)
+
+
+@router.get("/sites/{site_id}/setup")
+def setup(
+    site_id: int, storage: StorageDep, request: Request, settings: SettingsDep, now: NowDep
+) -> Response:
+    who = signed_in(storage, request, now)
+    if who is None:
+        return _to_signin()
+    context = _context(storage, who, site_id, request, "setup")
+    base = settings.public_url.rstrip("/")
+    tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
+    numbers = sites.list_numbers(storage, who.account_id, site_id)
+    hooks = webhooks.list_endpoints(storage, who.account_id, site_id)
+    return render.page("setup.html", **context, numbers=numbers, tag=tag, hooks=hooks)
+
+
+@router.get("/sites/{site_id}/export/{kind}")
+def export(
+    site_id: int,
+    kind: Literal["calls.csv", "report.csv", "google-ads.csv"],
+    storage: StorageDep,
+    request: Request,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+    by: ByChoice = "source",
+) -> Response:
+    who = signed_in(storage, request, now)
+    if who is None:
+        return _to_signin()
+    site = sites.get_site(storage, who.account_id, site_id)
+    start, end = _days(days, now, site)
+    text = exports.export_csv(storage, who.account_id, site_id, kind, start, end, by)
+    headers = {"Content-Disposition": f'attachment; filename="{site.site_key}-{kind}"'}
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,137 @@
+"""Admin endpoints: sites, tracking numbers, and the call log, each scoped to the key's account."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from callscope.adapters.repositories.reports import CallFilter
+from callscope.domain.sites import NumberKind, Site, TrackingNumber
+from callscope.entrypoints.http.deps import (
+    AdminDep,
+    NowDep,
+    PrincipalDep,
+    SettingsDep,
+    SiteId,
+    SiteParam,
+    StorageDep,
+)
+from callscope.entrypoints.http.periods import period
+from callscope.entrypoints.http.schemas import (
+    CallOut,
+    ChannelBody,
+    NumberIn,
+    NumberOut,
+    SiteIn,
+    SiteOut,
+)
+from callscope.phone import display, to_e164
+from callscope.services import privacy, reports, sites
+
+router = APIRouter(tags=["admin"])
+
+
+def site_out(site: Site) -> SiteOut:
+    return SiteOut(
+        site_id=site.id,
+        site_key=site.site_key,
+        name=site.name,
+        forward_to=site.forward_to,
+        allowed_origins=list(site.allowed_origins),
+        replace_numbers=list(site.replace_numbers),
+        timezone=site.timezone,
+    )
+
+
+def number_out(number: TrackingNumber) -> NumberOut:
+    return NumberOut(
+        number_id=number.id,
+        site_id=number.site_id,
+        number=number.number,
+        display_number=display(number.number),
+        kind=number.kind.value,
+        channel=ChannelBody.of(number.channel),
+        forward_to=number.forward_to,
+    )
+
+
+@router.post("/v1/sites", response_model=SiteOut, status_code=201)
+def create_site(
+    body: SiteIn, storage: StorageDep, settings: SettingsDep, principal: AdminDep, now: NowDep
+) -> SiteOut:
+    region = settings.default_region
+    draft = sites.SiteDraft(
+        name=body.name,
+        forward_to=to_e164(body.forward_to, region),
+        allowed_origins=tuple(body.allowed_origins),
+        replace_numbers=tuple(to_e164(n, region) for n in body.replace_numbers),
+        timezone=body.timezone,
+    )
+    return site_out(sites.create_site(storage, principal.account_id, draft, now))
+
+
+@router.get("/v1/sites")
+def list_sites(storage: StorageDep, principal: PrincipalDep) -> dict[str, list[SiteOut]]:
+    return {"sites": [site_out(s) for s in sites.list_sites(storage, principal.account_id)]}
+
+
+@router.get("/v1/sites/{site_id}", response_model=SiteOut)
+def get_site(site_id: SiteId, storage: StorageDep, principal: PrincipalDep) -> SiteOut:
+    return site_out(sites.get_site(storage, principal.account_id, site_id))
+
+
+@router.post("/v1/sites/{site_id}/numbers", response_model=NumberOut, status_code=201)
+def add_number(
+    site_id: SiteId,
+    body: NumberIn,
+    storage: StorageDep,
+    settings: SettingsDep,
+    principal: AdminDep,
+    now: NowDep,
+) -> NumberOut:
+    region = settings.default_region
+    draft = sites.NumberDraft(
+        number=to_e164(body.number, region),
+        kind=NumberKind(body.kind),
+        channel=body.channel.to_domain() if body.channel else None,
+        forward_to=to_e164(body.forward_to, region) if body.forward_to else None,
+    )
+    return number_out(sites.add_number(storage, principal.account_id, site_id, draft, now))
+
+
+@router.get("/v1/sites/{site_id}/numbers")
+def list_numbers(
+    site_id: SiteId, storage: StorageDep, principal: PrincipalDep
+) -> dict[str, list[NumberOut]]:
+    found = sites.list_numbers(storage, principal.account_id, site_id)
+    return {"numbers": [number_out(n) for n in found]}
+
+
+@router.get("/v1/calls")
+def list_calls(
+    storage: StorageDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    site: SiteParam,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    status: Literal["ringing", "answered", "completed", "missed", "failed"] | None = None,
+    first_time: bool | None = None,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, list[CallOut]]:
+    start, end = period(from_, to, now)
+    query = CallFilter(site, start, end, status, first_time, source, limit)
+    return {
+        "calls": [CallOut.of(c) for c in reports.call_log(storage, principal.account_id, query)]
+    }
+
+
+@router.delete("/v1/callers/{number}")
+def erase_caller(
+    number: str, storage: StorageDep, settings: SettingsDep, principal: AdminDep
+) -> dict[str, int]:
+    """Erase a caller's number from this account's calls (a data subject's request)."""
+    caller = to_e164(number, settings.default_region)
+    return {"calls": privacy.erase_caller(storage, principal.account_id, caller)}

@@ -1,0 +1,48 @@
+"""What the server does besides answering requests: deliver due webhooks, and count stored
+visits into the report rollups. Each runs on a thread, again and again, until shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from callscope.adapters.storage import Storage
+from callscope.logs import log_event
+from callscope.services import rollups, webhooks
+
+COUNT_INTERVAL = 1.0  # seconds between two counts of new visits
+
+
+@asynccontextmanager
+async def background_work(app: FastAPI) -> AsyncIterator[None]:
+    storage: Storage = app.state.storage
+    tasks = [
+        asyncio.create_task(
+            _every(
+                app.state.settings.webhook_interval_seconds,
+                "webhook_worker_error",
+                lambda: webhooks.deliver_due(storage, datetime.now(UTC)),
+            )
+        ),
+        asyncio.create_task(
+            _every(COUNT_INTERVAL, "visit_counter_error", lambda: rollups.count_visits(storage))
+        ),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _every(interval: float, error_event: str, work: Callable[[], object]) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(work)
+        except Exception as exc:  # a bad moment of the database must not end the loop
+            log_event(error_event, error=type(exc).__name__)
+        await asyncio.sleep(interval)

@@ -1,0 +1,63 @@
+"""The one place a domain error becomes an HTTP status, and validation errors become a message."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from callscope.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+    Unauthorized,
+)
+from callscope.entrypoints.http.rate_limit import RateLimited
+from callscope.logs import log_event
+
+STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StorageUnavailable, _storage_down)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+
+async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    if isinstance(exc, RateLimited):
+        return JSONResponse(
+            {"error": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+        )
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+async def _storage_down(_request: Request, exc: StorageUnavailable) -> JSONResponse:
+    # The database is unreachable: a retryable condition, not a bug (routing carries on from
+    # its in-memory copy; the snippet keeps the page's own number).
+    log_event("storage_unavailable", level=logging.ERROR, error=str(exc))
+    return JSONResponse(
+        {"error": "storage unavailable, try again shortly"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
+        problems.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+    return JSONResponse({"error": "; ".join(problems), "detail": problems}, status_code=422)

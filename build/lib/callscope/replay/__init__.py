@@ -1,0 +1,1 @@
+"""Replaying traffic: synthetic traces and driving the real allocation over them."""

@@ -1,0 +1,1 @@
+"""Use cases, one function each; entrypoints (HTTP, CLI, telephony adapters) only call these."""

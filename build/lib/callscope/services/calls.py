@@ -1,0 +1,81 @@
+"""Recording what telephony platforms report about calls: idempotent, order-independent, and
+attributed once, when callscope first hears of the call."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from callscope.adapters.storage import Storage
+from callscope.adapters.unit_of_work import UnitOfWork
+from callscope.domain.attribution import Evidence, attribute
+from callscope.domain.calls import Call, CallEvent
+from callscope.domain.errors import NotFound
+from callscope.domain.sites import NumberKind, TrackingNumber
+from callscope.services import rollups, webhooks
+
+ROUTE_NOTE_WINDOW = timedelta(minutes=15)
+
+
+def record_call_event(
+    storage: Storage, event: CallEvent, lease_seconds: int, now: datetime
+) -> Call:
+    """Apply one event; a repeated delivery of the same (call id, event) changes nothing."""
+    with storage.write() as uow:
+        existing = uow.calls.get(event.call_id, for_update=True)
+        if not uow.calls.first_delivery(event, now) and existing is not None:
+            return existing
+        before: Call | None = existing
+        call = existing or _new_call(uow, event, lease_seconds)
+        if existing is None and not uow.calls.add(call):
+            # Another server stored this call a moment ago: apply the event to theirs.
+            call = before = uow.calls.get(event.call_id, for_update=True) or call
+        call = call.with_event(event)
+        uow.calls.save(call)
+        # In the same transaction as the call: its webhooks and the report rollups.
+        webhooks.enqueue_for_call(uow, call, now)
+        rollups.apply(uow, before, call)
+        uow.commit()
+    return call
+
+
+def _new_call(uow: UnitOfWork, event: CallEvent, lease_seconds: int) -> Call:
+    number = uow.numbers.by_number(event.dialed_number)
+    if number is None:
+        raise NotFound("dialed_number is not a tracking number")
+    ext = event.ext or uow.calls.routed_ext(number.id, event.caller, event.at - ROUTE_NOTE_WINDOW)
+    evidence = _evidence(uow, number, event, ext, lease_seconds)
+    first_time = event.caller is not None and not uow.calls.caller_seen_before(
+        number.site_id, event.caller, event.at
+    )
+    return Call(
+        call_id=event.call_id,
+        site_id=number.site_id,
+        number_id=number.id,
+        dialed_number=number.number,
+        caller=event.caller,
+        started_at=event.at,
+        attribution=attribute(number, event.at, evidence),
+        first_time=first_time,
+        agent_number=event.agent_number,
+        ext=ext,
+    )
+
+
+def _evidence(
+    uow: UnitOfWork,
+    number: TrackingNumber,
+    event: CallEvent,
+    ext: str | None,
+    lease_seconds: int,
+) -> Evidence:
+    previous = (
+        uow.calls.last_attribution(number.site_id, event.caller, event.at) if event.caller else None
+    )
+    if number.kind is NumberKind.STATIC or (number.kind is NumberKind.EXTENSION and not ext):
+        return Evidence(previous=previous)
+    holder = uow.leases.holder_at(number.id, event.at, ext)
+    if holder is None:
+        return Evidence(previous=previous)
+    window = timedelta(seconds=lease_seconds)
+    recent = uow.leases.holders_between(number.id, holder.started_at - window, holder.started_at)
+    return Evidence(holder, uow.visits.get(holder.visit_id), recent, previous)

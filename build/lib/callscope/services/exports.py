@@ -1,0 +1,222 @@
+"""Exports: CSV of calls and of the report, Google Ads offline click conversions by gclid, and
+GA4 Measurement Protocol payloads, one event per qualified call."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from callscope.adapters.repositories.reports import ANSWERED, CallFilter
+from callscope.adapters.storage import Storage
+from callscope.domain.calls import Call
+from callscope.domain.errors import InvalidInput
+from callscope.domain.visits import Visit
+from callscope.services import reports
+from callscope.services.sites import owned_site
+
+CALL_COLUMNS = (
+    "call_id",
+    "started_at",
+    "started_local",
+    "status",
+    "duration",
+    "caller",
+    "dialed_number",
+    "first_time",
+    "source",
+    "medium",
+    "campaign",
+    "term",
+    "method",
+    "confidence",
+    "visit_id",
+    "record_url",
+)
+# Google Ads' template for conversions from clicks: a parameters row, then this header.
+GOOGLE_ADS_HEADER = (
+    "Google Click ID",
+    "Conversion Name",
+    "Conversion Time",
+    "Conversion Value",
+    "Conversion Currency",
+)
+GA4_COLLECT = "https://www.google-analytics.com/mp/collect"
+GA4_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+GA4_LOOKBACK = timedelta(hours=72)  # GA4 drops events back-dated further than this
+EXPORT_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A qualified call and the visit it came from."""
+
+    call: Call
+    visit: Visit | None
+
+
+def calls_csv(calls: Iterable[Call], zone: ZoneInfo) -> str:
+    out, writer = _writer()
+    writer.writerow(CALL_COLUMNS)
+    for c in calls:
+        ch = c.attribution.channel
+        writer.writerow(
+            [
+                c.call_id,
+                c.started_at.isoformat(),
+                c.started_at.astimezone(zone).isoformat(),
+                c.status.value,
+                c.duration,
+                c.caller,
+                c.dialed_number,
+                c.first_time,
+                ch.source if ch else None,
+                ch.medium if ch else None,
+                ch.campaign if ch else None,
+                ch.term if ch else None,
+                c.attribution.method.value,
+                c.attribution.confidence,
+                c.attribution.visit_id,
+                c.record_url,
+            ]
+        )
+    return out.getvalue()
+
+
+def report_csv(report: reports.Report) -> str:
+    out, writer = _writer()
+    rows = [asdict(r) for r in report.rows]
+    fields = [k for k in asdict(report.totals) if k != "group"]
+    writer.writerow([report.query.by, *fields])
+    for row in rows:
+        writer.writerow([row["group"], *(row[k] for k in fields)])
+    return out.getvalue()
+
+
+def qualified_conversions(
+    storage: Storage,
+    account_id: int,
+    site_id: int,
+    start: datetime,
+    end: datetime,
+    qualified_seconds: int,
+) -> tuple[ZoneInfo, list[Conversion]]:
+    """Answered calls of at least `qualified_seconds`, oldest first, with their visits."""
+    with storage.read() as uow:
+        site = owned_site(uow, account_id, site_id)
+        calls = uow.reports.call_log(CallFilter(site.id, start, end, limit=EXPORT_LIMIT))
+        kept = [c for c in calls if _qualified(c, qualified_seconds)]
+        found = [Conversion(c, _visit(uow, c)) for c in reversed(kept)]
+    return reports.site_zone(site), found
+
+
+def google_ads_csv(
+    conversions: Iterable[Conversion],
+    zone: ZoneInfo,
+    name: str,
+    value: float | None,
+    currency: str,
+) -> str:
+    """Conversions from clicks, by gclid, times in the zone named on the parameters row."""
+    if not name.strip():
+        raise InvalidInput("a conversion name is required (as set up in Google Ads)")
+    out, writer = _writer()
+    writer.writerow([f"Parameters:TimeZone={zone.key}"])
+    writer.writerow(GOOGLE_ADS_HEADER)
+    for conv in conversions:
+        gclid = conv.visit.click_ids.get("gclid") if conv.visit else None
+        if gclid:
+            at = conv.call.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+            shown = "" if value is None else f"{value:.2f}"
+            writer.writerow([gclid, name.strip(), at, shown, currency if shown else ""])
+    return out.getvalue()
+
+
+def ga4_payloads(
+    conversions: Iterable[Conversion], now: datetime, event_name: str = "phone_call"
+) -> list[dict[str, Any]]:
+    """One Measurement Protocol body per qualified call whose visit carried a GA client id
+    and which GA4 still accepts (at most 72 hours old)."""
+    if not GA4_NAME.match(event_name):
+        raise InvalidInput("event name: a letter, then letters, digits or _; 40 at most")
+    return [
+        _ga4_body(conv, event_name)
+        for conv in conversions
+        if conv.visit and conv.visit.ga_client_id and now - conv.call.started_at <= GA4_LOOKBACK
+    ]
+
+
+def ga4_collect_url(measurement_id: str, api_secret: str) -> str:
+    return (
+        GA4_COLLECT + "?" + urlencode({"measurement_id": measurement_id, "api_secret": api_secret})
+    )
+
+
+def export_csv(
+    storage: Storage,
+    account_id: int,
+    site_id: int,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    by: str = "source",
+    qualified_seconds: int = reports.QUALIFIED_SECONDS,
+) -> str:
+    """The CSV the dashboard and the API download: calls, report or google-ads."""
+    if kind.startswith("calls"):
+        with storage.read() as uow:
+            site = owned_site(uow, account_id, site_id)
+            calls = uow.reports.call_log(CallFilter(site.id, start, end, limit=EXPORT_LIMIT))
+        return calls_csv(reversed(calls), reports.site_zone(site))
+    if kind.startswith("report"):
+        query = reports.ReportQuery(site_id, start, end, by, qualified_seconds)
+        return report_csv(reports.build_report(storage, account_id, query))
+    zone, found = qualified_conversions(storage, account_id, site_id, start, end, qualified_seconds)
+    return google_ads_csv(found, zone, "Phone call", None, "USD")
+
+
+def _ga4_body(conv: Conversion, event_name: str) -> dict[str, Any]:
+    call, channel = conv.call, conv.call.attribution.channel
+    params: dict[str, Any] = {
+        "call_id": call.call_id[:100],
+        "duration_seconds": call.duration or 0,
+        "first_time_caller": int(call.first_time),
+        "attribution_method": call.attribution.method.value,
+        "attribution_confidence": round(call.attribution.confidence, 3),
+        "engagement_time_msec": 1,  # GA4 shows events without it only outside Realtime
+    }
+    if channel:
+        extra = {
+            "source": channel.source,
+            "medium": channel.medium,
+            "campaign": channel.campaign,
+            "term": channel.term,
+        }
+        params.update({k: v[:100] for k, v in extra.items() if v})
+    assert conv.visit is not None and conv.visit.ga_client_id is not None
+    return {
+        "client_id": conv.visit.ga_client_id,
+        "timestamp_micros": int(call.started_at.timestamp() * 1_000_000),
+        "events": [{"name": event_name, "params": params}],
+    }
+
+
+def _qualified(call: Call, seconds: int) -> bool:
+    return call.status.value in ANSWERED and (call.duration or 0) >= seconds
+
+
+def _visit(uow: Any, call: Call) -> Visit | None:
+    visit_id = call.attribution.visit_id
+    found: Visit | None = uow.visits.get(visit_id) if visit_id else None
+    return found
+
+
+def _writer() -> tuple[io.StringIO, Any]:
+    out = io.StringIO()
+    return out, csv.writer(out, lineterminator="\r\n")

@@ -1,0 +1,145 @@
+"""Keeping the report's daily rollups exact: a stored call's or visit's contribution as it
+changes, and the full recomputation (after a bulk load, a time zone change, or on demand)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from callscope.adapters.repositories.reports import ANSWERED
+from callscope.adapters.repositories.rollups import (
+    CHANNEL_DIMENSIONS,
+    DIMENSIONS,
+    NEVER,
+    CallPlace,
+    CallTally,
+    DayKey,
+    LinkKey,
+    channel_values,
+)
+from callscope.adapters.storage import Storage
+from callscope.adapters.unit_of_work import UnitOfWork
+from callscope.domain.calls import Call, CallStatus
+from callscope.domain.sites import Site
+from callscope.domain.visits import Visit
+from callscope.services.reports import QUALIFIED_SECONDS, site_zone
+
+Links = dict[LinkKey, int]
+COUNT_BATCH = 5_000
+
+
+def apply(uow: UnitOfWork, before: Call | None, after: Call) -> None:
+    """Move the rollups from counting `before` (None: a call not counted yet) to `after`."""
+    zone = _zone(uow, after.site_id)
+    tallies: dict[DayKey, CallTally] = defaultdict(CallTally)
+    for call, sign in ((before, -1), (after, 1)):
+        if call is not None:
+            for key in _day_keys(call, zone):
+                tallies[key] = tallies[key].plus(tally_of(call), sign)
+    uow.rollups.add_calls(after.site_id, tallies)
+    if after.caller is not None and _moved(before, after):
+        uow.rollups.lock_caller(after.site_id, after.caller)
+        history = uow.rollups.caller_history(after.site_id, after.caller, after.call_id)
+        links: Links = defaultdict(int)
+        for call, sign in ((before, -1), (after, 1)):
+            if call is not None:
+                _relink(links, history, call, sign, zone)
+        uow.rollups.add_callers(after.site_id, links)
+
+
+def add_visit(uow: UnitOfWork, visit: Visit, site: Site | None = None) -> None:
+    """Note a newly stored visit under its local day and channel values, for `count_visits`
+    (`site`, when the caller has it, saves looking up its time zone)."""
+    zone = site_zone(site) if site is not None else _zone(uow, visit.site_id)
+    day = local_day(visit.started_at, zone)
+    uow.rollups.add_uncounted_visit(visit.site_id, day, channel_values(visit.channel))
+
+
+def count_visits(storage: Storage, batch: int = COUNT_BATCH) -> int:
+    """Count the visits stored since the last count into the visit rollups; returns how many.
+    The server runs this every second; several processes may run it at once."""
+    counted = 0
+    while True:
+        with storage.write() as uow:
+            taken = uow.rollups.take_uncounted_visits(batch)
+            deltas: dict[int, Counter[DayKey]] = defaultdict(Counter)
+            for site_id, day, values in taken:
+                deltas[site_id].update((d, day, values[d]) for d in CHANNEL_DIMENSIONS)
+            for site_id in sorted(deltas):
+                uow.rollups.add_visits(site_id, dict(deltas[site_id]))
+            uow.commit()
+        counted += len(taken)
+        if len(taken) < batch:
+            return counted
+
+
+def rebuild(storage: Storage, site_id: int | None = None) -> int:
+    """Recompute the rollups of one site (or all) from the stored calls and visits; returns
+    how many sites were rebuilt."""
+    with storage.write() as uow:
+        uow.rollups.lock_raw_tables()
+        zones = uow.rollups.site_zones(site_id)
+        for site, name in zones:
+            uow.rollups.rebuild(site, name)
+        uow.commit()
+    return len(zones)
+
+
+def tally_of(call: Call) -> CallTally:
+    answered = call.status.value in ANSWERED
+    duration = (call.duration or 0) if answered else 0
+    return CallTally(
+        calls=1,
+        answered=int(answered),
+        missed=int(call.status is CallStatus.MISSED),
+        first_time=int(call.first_time),
+        duration_sum=duration,
+        qualified=int(answered and duration >= QUALIFIED_SECONDS),
+        confidence_sum=call.attribution.confidence,
+    )
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def _day_keys(call: Call, zone: ZoneInfo) -> list[DayKey]:
+    day, values = local_day(call.started_at, zone), channel_values(call.attribution.channel)
+    return [(d, day, values[d]) for d in DIMENSIONS]
+
+
+def _moved(before: Call | None, after: Call) -> bool:
+    """Whether the call's place in its caller's history changed (a status change does not)."""
+    return before is None or (before.started_at, before.attribution.channel) != (
+        after.started_at,
+        after.attribution.channel,
+    )
+
+
+def _relink(links: Links, history: list[CallPlace], call: Call, sign: int, zone: ZoneInfo) -> None:
+    """Add (sign 1) or take out (sign -1) `call` in its caller's history: its own link to the
+    previous call, and the link of the next call, which points to it instead of the previous."""
+    day, values = local_day(call.started_at, zone), channel_values(call.attribution.channel)
+    place = (call.started_at, call.call_id)
+    for d in DIMENSIONS:
+        same = [p for p in history if p.values[d] == values[d]]
+        earlier = [p for p in same if (p.started_at, p.call_id) < place]
+        later = [p for p in same if (p.started_at, p.call_id) > place]
+        previous = local_day(earlier[-1].started_at, zone) if earlier else NEVER
+        _link(links, (d, day, values[d], previous), sign)
+        if later:
+            following = local_day(later[0].started_at, zone)
+            _link(links, (d, following, values[d], previous), -sign)
+            _link(links, (d, following, values[d], day), sign)
+
+
+def _link(links: Links, key: LinkKey, sign: int) -> None:
+    # A repeat on the same local day never counts as a new caller: not stored at all.
+    if key[3] != key[1]:
+        links[key] += sign
+
+
+def _zone(uow: UnitOfWork, site_id: int) -> ZoneInfo:
+    site = uow.sites.get(site_id)
+    return site_zone(site) if site is not None else ZoneInfo("UTC")

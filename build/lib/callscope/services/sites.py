@@ -1,0 +1,89 @@
+"""Setting up a site and its tracking numbers; every lookup is scoped to the asking account."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from callscope.adapters.storage import Storage
+from callscope.adapters.unit_of_work import UnitOfWork
+from callscope.domain.channel import Channel
+from callscope.domain.errors import Conflict, InvalidInput, NotFound
+from callscope.domain.sites import NumberKind, Site, TrackingNumber
+
+
+@dataclass(frozen=True)
+class SiteDraft:
+    name: str
+    forward_to: str
+    allowed_origins: tuple[str, ...] = ()
+    replace_numbers: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class NumberDraft:
+    number: str
+    kind: NumberKind
+    channel: Channel | None = None
+    forward_to: str | None = None
+
+
+def create_site(storage: Storage, account_id: int, draft: SiteDraft, now: datetime) -> Site:
+    site = Site(
+        id=0,
+        account_id=account_id,
+        name=draft.name,
+        site_key="sk_" + secrets.token_urlsafe(12),
+        forward_to=draft.forward_to,
+        allowed_origins=tuple(o.rstrip("/") for o in draft.allowed_origins),
+        replace_numbers=draft.replace_numbers,
+        timezone=draft.timezone,
+    )
+    with storage.write() as uow:
+        site = uow.sites.add(site, now)
+        uow.commit()
+    return site
+
+
+def add_number(
+    storage: Storage, account_id: int, site_id: int, draft: NumberDraft, now: datetime
+) -> TrackingNumber:
+    if draft.kind is NumberKind.STATIC and draft.channel is None:
+        raise InvalidInput("a static number needs the channel it stands for")
+    with storage.write() as uow:
+        site = owned_site(uow, account_id, site_id)
+        if uow.numbers.by_number(draft.number) is not None:
+            raise Conflict("that number is already a tracking number")
+        if draft.kind is NumberKind.EXTENSION and uow.numbers.for_site(site.id, draft.kind):
+            raise Conflict("a site has one extension number; its codes are unlimited")
+        number = uow.numbers.add(
+            site.id, draft.number, draft.kind, draft.channel, draft.forward_to, now
+        )
+        uow.commit()
+    return number
+
+
+def get_site(storage: Storage, account_id: int, site_id: int) -> Site:
+    with storage.read() as uow:
+        return owned_site(uow, account_id, site_id)
+
+
+def list_sites(storage: Storage, account_id: int) -> list[Site]:
+    with storage.read() as uow:
+        return uow.sites.for_account(account_id)
+
+
+def list_numbers(storage: Storage, account_id: int, site_id: int) -> list[TrackingNumber]:
+    with storage.read() as uow:
+        site = owned_site(uow, account_id, site_id)
+        return uow.numbers.for_site(site.id)
+
+
+def owned_site(uow: UnitOfWork, account_id: int, site_id: int) -> Site:
+    """The site if it belongs to the account; another account's site does not exist for it."""
+    site = uow.sites.get(site_id)
+    if site is None or site.account_id != account_id:
+        raise NotFound(f"no site {site_id}")
+    return site

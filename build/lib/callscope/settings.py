@@ -1,0 +1,106 @@
+"""Typed settings read from `CALLSCOPE_*` environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the server and the CLI; each field's description is its help text."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLSCOPE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///callscope.db",
+        description="SQLAlchemy URL. A SQLite file by default; "
+        "postgresql+psycopg://user@host/db selects PostgreSQL.",
+    )
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections one server process keeps open; a request finding "
+        "them all busy waits for one. Processes x this must stay under PostgreSQL's "
+        "max_connections.",
+    )
+    lease_seconds: int = Field(
+        900,
+        ge=30,
+        description="How long a pool number stays bound to a visit after its last heartbeat.",
+    )
+    default_region: str = Field(
+        "US",
+        min_length=2,
+        max_length=2,
+        description="ISO country used to read phone numbers written without a leading +.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The base URL telephony platforms and browsers reach callscope at; Twilio "
+        "signatures are checked against it.",
+    )
+    telephony_secret: str | None = Field(
+        None,
+        description="Shared secret telephony platforms send in the X-Callscope-Secret "
+        "header on route and call events. Unset: those endpoints are open (development only).",
+    )
+    twilio_auth_token: str | None = Field(
+        None,
+        description="Twilio auth token used to check X-Twilio-Signature when the account "
+        "has none of its own.",
+    )
+    env: str = Field(
+        "dev",
+        pattern="^(dev|production)$",
+        description="dev or production. Production refuses to run without a telephony secret.",
+    )
+    demo_site_key: str | None = Field(
+        None,
+        description="Site key whose snippet the demo landing page at / shows "
+        "(set by `callscope demo`).",
+    )
+    auto_migrate: bool = Field(
+        True,
+        description="Migrate an older database schema at start-up. False: refuse to start "
+        "until `callscope db upgrade` has run (for deployments that migrate as a separate step).",
+    )
+    qualified_seconds: int = Field(
+        60,
+        ge=0,
+        le=86400,
+        description="A call counts as qualified (a Google Ads / GA4 conversion) when answered "
+        "and at least this many seconds long.",
+    )
+    webhook_interval_seconds: float = Field(
+        5.0, gt=0, description="How often the server delivers due webhooks."
+    )
+    visits_per_ip_per_minute: float = Field(
+        60,
+        ge=0,
+        description="Visit requests a minute one client address may make (bursts of "
+        "a third of it); 0 turns the limit off.",
+    )
+    visits_per_site_per_minute: float = Field(
+        6000,
+        ge=0,
+        description="Visit requests a minute one site may receive; 0: no limit.",
+    )
+    leases_per_ip: int = Field(
+        3,
+        ge=1,
+        description="Pool numbers one client address may hold at once; further visits "
+        "from it get an extension code or the site's number, so a flood cannot drain the pool.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies trusted to set X-Forwarded-For (comma-separated, or *); "
+        "the client address used for rate limits comes from them.",
+    )
+    log_level: str = Field("INFO", description="Python logging level of the server.")
+
+    @model_validator(mode="after")
+    def _refuse_open_telephony_in_production(self) -> Settings:
+        if self.env == "production" and not self.telephony_secret:
+            raise ValueError("CALLSCOPE_TELEPHONY_SECRET must be set when CALLSCOPE_ENV=production")
+        return self

@@ -1,0 +1,1 @@
+"""Telephony platform adapters: each translates its platform into callscope call events."""
