@@ -1,1 +1,0 @@
-"""Adapters: storage (SQLAlchemy Core on SQLite or PostgreSQL) behind repositories."""

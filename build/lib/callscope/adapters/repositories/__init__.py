@@ -1,1 +1,0 @@
-"""One repository per stored aggregate; each takes an open connection inside a unit of work."""

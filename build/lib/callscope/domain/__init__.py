@@ -1,1 +1,0 @@
-"""The call-tracking domain: plain classes and rules, standard library only, `now` passed in."""

@@ -1,1 +1,0 @@
-"""Entrypoints: HTTP API, CLI, telephony webhooks. They parse, call one service, and format."""

@@ -1,1 +1,0 @@
-"""The dashboard: server-rendered pages (Jinja2 templates, SVG charts drawn on the server)."""

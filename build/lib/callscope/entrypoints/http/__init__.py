@@ -1,1 +1,0 @@
-"""The HTTP API (FastAPI), built by `create_app(settings)`."""

@@ -1,1 +1,0 @@
-"""Replaying traffic: synthetic traces and driving the real allocation over them."""

@@ -1,1 +1,0 @@
-"""Use cases, one function each; entrypoints (HTTP, CLI, telephony adapters) only call these."""

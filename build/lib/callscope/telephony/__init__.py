@@ -1,1 +1,0 @@
-"""Telephony platform adapters: each translates its platform into callscope call events."""
