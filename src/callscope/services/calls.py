@@ -25,15 +25,18 @@ def record_call_event(
         if not uow.calls.first_delivery(event, now) and existing is not None:
             return existing
         before: Call | None = existing
-        call = existing or _new_call(uow, event, lease_seconds)
-        if existing is None and not uow.calls.add(call):
+        call = (existing or _new_call(uow, event, lease_seconds)).with_event(event)
+        if existing is not None:
+            uow.calls.save(call)
+        elif not uow.calls.add(call):
             # Another server stored this call a moment ago: apply the event to theirs.
-            call = before = uow.calls.get(event.call_id, for_update=True) or call
-        call = call.with_event(event)
-        uow.calls.save(call)
-        # In the same transaction as the call: its webhooks and the report rollups.
+            before = uow.calls.get(event.call_id, for_update=True) or call
+            call = before.with_event(event)
+            uow.calls.save(call)
+        # In the same transaction as the call: its webhooks, and its deltas to the report
+        # rollups (folded into them by the server, so calls to one number do not queue).
         webhooks.enqueue_for_call(uow, call, now)
-        rollups.apply(uow, before, call)
+        rollups.apply(uow, before, call, rollups.site_zone_cached(storage, uow, call.site_id))
         uow.commit()
     return call
 
