@@ -35,10 +35,17 @@ ZONE_CACHE_SIZE = 10_000
 _ZONES: WeakKeyDictionary[Storage, dict[int, tuple[float, ZoneInfo]]] = WeakKeyDictionary()
 
 
-def apply(uow: UnitOfWork, before: Call | None, after: Call, zone: ZoneInfo | None = None) -> None:
+def apply(
+    uow: UnitOfWork,
+    before: Call | None,
+    after: Call,
+    zone: ZoneInfo | None = None,
+    history: list[Call] | None = None,
+) -> None:
     """Move the rollups from counting `before` (None: a call not counted yet) to `after`: the
-    deltas are noted in the call's transaction and folded into the rollups by `count_calls`
-    (`zone`, when the caller has it, saves looking up the site's time zone)."""
+    deltas are noted in the call's transaction and folded into the rollups by `count_calls`.
+    `zone` and `history` (the caller's calls, read under `lock_caller`), when the caller has
+    them, save looking them up."""
     zone = zone or _zone(uow, after.site_id)
     tallies: dict[DayKey, CallTally] = defaultdict(CallTally)
     for call, sign in ((before, -1), (after, 1)):
@@ -47,12 +54,25 @@ def apply(uow: UnitOfWork, before: Call | None, after: Call, zone: ZoneInfo | No
                 tallies[key] = tallies[key].plus(tally_of(call), sign)
     links: Links = defaultdict(int)
     if after.caller is not None and _moved(before, after):
-        uow.rollups.lock_caller(after.site_id, after.caller)
-        history = uow.rollups.caller_history(after.site_id, after.caller, after.call_id)
+        places = _places(uow, after, history)
         for call, sign in ((before, -1), (after, 1)):
             if call is not None:
-                _relink(links, history, call, sign, zone)
+                _relink(links, places, call, sign, zone)
     uow.rollups.add_uncounted_calls(after.site_id, tallies, links)
+
+
+def _places(uow: UnitOfWork, call: Call, history: list[Call] | None) -> list[CallPlace]:
+    """The caller's other calls, in order: from `history`, else read under the caller's lock
+    (two calls of a caller stored at once must each see the other to link correctly)."""
+    assert call.caller is not None
+    if history is None:
+        uow.rollups.lock_caller(call.site_id, call.caller)
+        return uow.rollups.caller_history(call.site_id, call.caller, call.call_id)
+    return [
+        CallPlace(c.call_id, c.started_at, channel_values(c.attribution.channel))
+        for c in history
+        if c.call_id != call.call_id
+    ]
 
 
 def add_visit(uow: UnitOfWork, visit: Visit, site: Site | None = None) -> None:
