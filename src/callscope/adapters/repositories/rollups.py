@@ -103,6 +103,7 @@ _TAKE_UNCOUNTED = (
 )
 
 
+_ADD_UNCOUNTED_CALLS = insert(uncounted_calls)
 _TAKE_UNCOUNTED_CALLS = (
     delete(uncounted_calls)
     .where(
@@ -198,7 +199,7 @@ class RollupRepository:
         self, site_id: int, tallies: dict[DayKey, CallTally], links: dict[LinkKey, int]
     ) -> None:
         """A call's deltas to the call and caller rollups, to be counted into them by
-        `take_uncounted_calls`; one statement, however many rows."""
+        `take_uncounted_calls`."""
         rows = [
             {**_day_row(site_id, key), "previous_day": None, **_counters(tally), "callers": 0}
             for key, tally in sorted(tallies.items())
@@ -209,8 +210,8 @@ class RollupRepository:
             for key, n in sorted(links.items())
             if n
         ]
-        if rows:
-            self._conn.execute(insert(uncounted_calls).values(rows))
+        if rows:  # one statement compiled once; the rows go as its parameters
+            self._conn.execute(_ADD_UNCOUNTED_CALLS, rows)
 
     def take_uncounted_calls(self, limit: int) -> tuple[list[SiteTally], list[SiteLink]]:
         """Remove up to `limit` uncounted call deltas; returns the call tallies and the caller
