@@ -62,8 +62,7 @@ def main() -> None:
     pool = [f"+1555{2000000 + i:07d}" for i in range(args.pool)]
     with tempfile.TemporaryDirectory() as tmp:
         if args.callscope_only:
-            ours = callscope(args, pool, Path(tmp))
-            hellos, peers = ours[-1:], [r for r in ours if "voice" in r.name]
+            hellos, peers, ours = [], [], callscope(args, pool, Path(tmp))
         else:
             hellos = hello_worlds(args, Path(tmp))
             peers = peer(args, pool, Path(tmp))
@@ -259,9 +258,10 @@ def make_site(url: str, pool: list[str]) -> str:
 
 
 def print_table(hellos: list[Load], peers: list[Load], ours: list[Load]) -> None:
-    fastest = max(hellos, key=lambda r: r.rps)
+    fastest = max(hellos, key=lambda r: r.rps) if hellos else None
     stand_in = {r.name.rsplit(": ", 1)[-1]: r for r in peers if "Django" in r.name}
-    print(f"yardstick: {fastest.name}, {fastest.rps:,.0f} requests/s")
+    if fastest is not None:
+        print(f"yardstick: {fastest.name}, {fastest.rps:,.0f} requests/s")
     print(
         "| endpoint | requests/s (32 conn.) | p99 (32 conn.) | p50 (1 conn.) "
         "| vs fastest hello | vs stand-in |"
@@ -270,9 +270,10 @@ def print_table(hellos: list[Load], peers: list[Load], ours: list[Load]) -> None
     for r in hellos + peers + ours:
         scenario = r.name.rsplit(": ", 1)[-1]
         peer_ratio = f"{r.rps / stand_in[scenario].rps:.2f}x" if scenario in stand_in else ""
+        hello_ratio = f"{r.rps / fastest.rps:.0%}" if fastest is not None else ""
         print(
             f"| {r.name} | {r.rps:,.0f} | {r.p99_ms:.1f} ms | {r.p50_one_ms:.2f} ms | "
-            f"{r.rps / fastest.rps:.0%} | {peer_ratio} |"
+            f"{hello_ratio} | {peer_ratio} |"
         )
 
 
