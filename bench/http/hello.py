@@ -1,7 +1,8 @@
-"""The baseline: the smallest ASGI app, served by the same uvicorn as callscope."""
+"""The yardsticks: the smallest ASGI app (for uvicorn) and the smallest WSGI app (for gunicorn)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -15,3 +16,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"hello"})
+
+
+def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+    return [b"hello"]

@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from callscope.adapters.storage import Storage
-from callscope.adapters.tables.rollups import call_rollups, caller_rollups, visit_rollups
+from callscope.adapters.tables.rollups import (
+    call_rollups,
+    caller_rollups,
+    uncounted_calls,
+    visit_rollups,
+)
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.domain.channel import Channel
 from callscope.domain.reporting import CHANNEL_GROUPINGS, NEVER
@@ -93,14 +98,16 @@ def test_a_caller_counts_once_per_range_even_when_an_earlier_call_is_stored_late
         ("C4", a, T0 + day),
     ):  # C4 rang before C2 but arrives last
         record(storage, event(call_id, EventKind.STARTED, at + timedelta(hours=10), dialed, caller))
+    mar = [date(2026, 3, d) for d in (1, 2, 3)]
+    assert_unique_callers(storage, account.id, site, mar)  # the calls' deltas not folded yet
+    assert rollups.count_calls(storage) > 0
     with storage.engine.connect() as conn:
         links = conn.execute(
             select(caller_rollups.c.day, caller_rollups.c.previous_day, caller_rollups.c.callers)
             .where(caller_rollups.c.dimension == "source", caller_rollups.c.callers != 0)
             .order_by(caller_rollups.c.day, caller_rollups.c.previous_day)
         ).all()
-    mar = [date(2026, 3, d) for d in (1, 2, 3)]
-    # C2's link moved from 03-01 to 03-02 when C4 arrived (its old row is left at 0); C3 is
+    # C2 links to 03-02, not 03-01, since C4 arrived (its first link and the move net to 0); C3 is
     # B's first call.
     assert [tuple(r) for r in links] == [
         (mar[0], NEVER, 1),
@@ -108,11 +115,15 @@ def test_a_caller_counts_once_per_range_even_when_an_earlier_call_is_stored_late
         (mar[2], NEVER, 1),
         (mar[2], mar[1], 1),
     ]
+    assert_unique_callers(storage, account.id, site, mar)
+
+
+def assert_unique_callers(storage: Storage, account: int, site: int, mar: list[date]) -> None:
     zone = ZoneInfo("UTC")
     for first, expected in ((mar[2], 2), (mar[1], 2), (mar[0], 2)):
-        rows = report(storage, account.id, site, zone, first, mar[2], "source", False).rows
+        rows = report(storage, account, site, zone, first, mar[2], "source", False).rows
         assert (rows[0].group, rows[0].unique_callers) == ("google", expected)
-    only_first_two = report(storage, account.id, site, zone, mar[0], mar[1], "source", False)
+    only_first_two = report(storage, account, site, zone, mar[0], mar[1], "source", False)
     assert (only_first_two.rows[0].calls, only_first_two.rows[0].unique_callers) == (2, 1)
 
 
@@ -219,10 +230,12 @@ def test_the_rollup_report_equals_the_raw_report_for_random_ranges_and_every_gro
 ) -> None:
     rng = random.Random(7)
     fixture = generate(storage, rng)
-    same_reports(storage, fixture, rng)  # every visit still waits to be counted
+    same_reports(storage, fixture, rng)  # every visit and call still waits to be counted
     assert rollups.count_visits(storage, batch=7) == 90
-    same_reports(storage, fixture, rng)  # every visit counted
+    assert rollups.count_calls(storage, batch=7) > 135  # at least a call tally per call
+    same_reports(storage, fixture, rng)  # every visit and call counted
     store_visits(storage, min(fixture.sites), rng, first=30)
+    more_calls(storage, 1, rng)
     same_reports(storage, fixture, rng)  # some counted, some not
     site, zone = max(fixture.sites), fixture.sites[max(fixture.sites)]
     whole = report(
@@ -236,6 +249,37 @@ def test_the_rollup_report_equals_the_raw_report_for_random_ranges_and_every_gro
         False,
     )
     assert whole.totals.calls == 45 and whole.totals.unique_callers == 4
+
+
+def more_calls(storage: Storage, index: int, rng: random.Random) -> None:
+    """Ten more calls to site `index` (as numbered by `generate`), stored after a count."""
+    for n in range(100, 110):
+        for e in call_events(f"s{index}-c{n}", f"+1555010{index}000", rng.choice(CALLERS), rng):
+            record(storage, e)
+
+
+def test_reports_stay_exact_while_several_folders_count_the_calls(storage: Storage) -> None:
+    fixture = generate(storage, random.Random(13))
+    with storage.engine.connect() as conn:
+        waiting = conn.execute(select(func.count()).select_from(uncounted_calls)).scalar_one()
+    ranges = [(date(2026, 3, d), date(2026, 3, d + s)) for d in (1, 3, 5) for s in (0, 2)]
+    site, zone = min(fixture.sites), fixture.sites[min(fixture.sites)]
+    raw = {r: report(storage, fixture.account_id, site, zone, *r, "source", True) for r in ranges}
+    with ThreadPoolExecutor(3) as pool:
+        folders = [pool.submit(rollups.count_calls, storage, 3) for _ in range(3)]
+        checked = 0
+        while checked < 3 or not all(f.done() for f in folders):
+            for r in ranges:  # each report reads the rollups as some folder left them
+                rolled = report(storage, fixture.account_id, site, zone, *r, "source", False)
+                assert (rolled.rows, rolled.totals) == (raw[r].rows, raw[r].totals), r
+            checked += 1
+        counted = sum(f.result() for f in folders)
+    assert counted == waiting  # each delta folded by exactly one folder
+    assert rollups.count_calls(storage) == 0
+    rollups.count_visits(storage)
+    kept = snapshot(storage)
+    rollups.rebuild(storage)
+    assert snapshot(storage) == kept  # folding gave what a recount from the calls gives
 
 
 def same_reports(storage: Storage, fixture: Fixture, rng: random.Random) -> None:
@@ -273,6 +317,7 @@ def snapshot(storage: Storage) -> dict[str, set[tuple[Any, ...]]]:
 def test_a_rebuild_from_the_raw_tables_gives_the_incremental_rollups(storage: Storage) -> None:
     generate(storage, random.Random(11))
     rollups.count_visits(storage)
+    rollups.count_calls(storage)
     kept = snapshot(storage)
     assert rollups.rebuild(storage) == len(ZONES)
     assert snapshot(storage) == kept
@@ -287,7 +332,7 @@ def test_retention_deletes_the_rollups_of_days_that_ended_before_the_cutoff(
     with storage.engine.connect() as conn:
         days = {
             r.day
-            for t in (call_rollups, caller_rollups, visit_rollups)
+            for t in (call_rollups, caller_rollups, visit_rollups, uncounted_calls)
             for r in conn.execute(select(t.c.day))
         }
     assert min(days) == date(2026, 3, 4)

@@ -1,7 +1,8 @@
 """A unit of work: one transaction and the repositories that work inside it.
 
-Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN.
-A driver's exception leaves a unit of work as the storage port's own (`StorageError`)."""
+Leaving the block without `commit()` rolls back. Write units take SQLite's lock at BEGIN;
+read units on PostgreSQL run each statement on its own (autocommit). A driver's exception
+leaves a unit of work as the storage port's own (`StorageError`)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ class UnitOfWork:
             self._writer_lock.acquire()
         try:
             conn = self._engine.connect().execution_options(**{WRITE: self._write})
+            if not self._write and self._engine.dialect.name == "postgresql":
+                # Under READ COMMITTED each statement reads its own snapshot anyway: a read
+                # unit needs no BEGIN and ROLLBACK, two round trips of its own.
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.begin()
         except SQLAlchemyError as exc:
             self._release()

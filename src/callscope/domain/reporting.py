@@ -129,6 +129,8 @@ class CallTally:
 
 
 _TALLY_FIELDS = fields(CallTally)
+SiteTally = tuple[int, DayKey, CallTally]  # (site, day key, what calls add there)
+SiteLink = tuple[int, LinkKey, int]  # (site, link key, callers added there)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from callscope.domain.attribution import Evidence, attribute
-from callscope.domain.calls import Call, CallEvent
+from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
 from callscope.services import rollups, webhooks
@@ -24,29 +24,48 @@ def record_call_event(
         if not uow.calls.first_delivery(event, now) and existing is not None:
             return existing
         before: Call | None = existing
-        call = existing or _new_call(uow, event, lease_seconds)
-        if existing is None and not uow.calls.add(call):
+        history = None
+        if existing is None:
+            call, history = _new_call(uow, event, lease_seconds)
+            call = call.with_event(event)
+        else:
+            call = existing.with_event(event)
+        if existing is not None:
+            uow.calls.save(call)
+        elif not uow.calls.add(call):
             # Another server stored this call a moment ago: apply the event to theirs.
-            call = before = uow.calls.get(event.call_id, for_update=True) or call
-        call = call.with_event(event)
-        uow.calls.save(call)
-        # In the same transaction as the call: its webhooks and the report rollups.
+            before = uow.calls.get(event.call_id, for_update=True) or call
+            call = before.with_event(event)
+            uow.calls.save(call)
+        # In the same transaction as the call: its webhooks, and its deltas to the report
+        # rollups (folded into them by the server, so calls to one number do not queue).
         webhooks.enqueue_for_call(uow, call, now)
-        rollups.apply(uow, before, call)
+        zone = rollups.site_zone_cached(storage, uow, call.site_id)
+        rollups.apply(uow, before, call, zone, history)
         uow.commit()
     return call
 
 
-def _new_call(uow: UnitOfWork, event: CallEvent, lease_seconds: int) -> Call:
+def _new_call(
+    uow: UnitOfWork, event: CallEvent, lease_seconds: int
+) -> tuple[Call, list[Call] | None]:
+    """The call `event` starts, and the caller's other calls on the site (read once, under the
+    caller's lock, for the first-time check, the caller's past attribution and the rollups)."""
     number = uow.numbers.by_number(event.dialed_number)
     if number is None:
         raise NotFound("dialed_number is not a tracking number")
-    ext = event.ext or uow.calls.routed_ext(number.id, event.caller, event.at - ROUTE_NOTE_WINDOW)
-    evidence = _evidence(uow, number, event, ext, lease_seconds)
-    first_time = event.caller is not None and not uow.calls.caller_seen_before(
-        number.site_id, event.caller, event.at
-    )
-    return Call(
+    ext = event.ext
+    if not ext and number.kind is NumberKind.EXTENSION:  # only these get route notes
+        ext = uow.calls.routed_ext(number.id, event.caller, event.at - ROUTE_NOTE_WINDOW)
+    history = None
+    if event.caller is not None:
+        uow.rollups.lock_caller(number.site_id, event.caller)
+        history = uow.calls.of_caller(number.site_id, event.caller)
+    earlier = [c for c in history or [] if c.started_at < event.at]
+    attributed = [c for c in earlier if c.attribution.method is not AttributionMethod.NONE]
+    previous = max(attributed, key=lambda c: c.started_at).attribution if attributed else None
+    evidence = _evidence(uow, number, event, ext, lease_seconds, previous)
+    call = Call(
         call_id=event.call_id,
         site_id=number.site_id,
         number_id=number.id,
@@ -54,10 +73,11 @@ def _new_call(uow: UnitOfWork, event: CallEvent, lease_seconds: int) -> Call:
         caller=event.caller,
         started_at=event.at,
         attribution=attribute(number, event.at, evidence),
-        first_time=first_time,
+        first_time=event.caller is not None and not earlier,
         agent_number=event.agent_number,
         ext=ext,
     )
+    return call, history
 
 
 def _evidence(
@@ -66,10 +86,8 @@ def _evidence(
     event: CallEvent,
     ext: str | None,
     lease_seconds: int,
+    previous: Attribution | None,
 ) -> Evidence:
-    previous = (
-        uow.calls.last_attribution(number.site_id, event.caller, event.at) if event.caller else None
-    )
     if number.kind is NumberKind.STATIC or (number.kind is NumberKind.EXTENSION and not ext):
         return Evidence(previous=previous)
     holder = uow.leases.holder_at(number.id, event.at, ext)

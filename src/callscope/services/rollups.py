@@ -1,10 +1,13 @@
 """Keeping the report's daily rollups exact: a stored call's or visit's contribution as it
-changes, and the full recomputation (after a bulk load, a time zone change, or on demand)."""
+changes (noted with the call or visit, folded into the rollups by the server each second), and
+the full recomputation (after a bulk load, a time zone change, or on demand)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from callscope.domain.calls import Call, CallStatus
@@ -26,25 +29,49 @@ from callscope.services.reports import QUALIFIED_SECONDS, site_zone
 
 Links = dict[LinkKey, int]
 COUNT_BATCH = 5_000
+ZONE_CACHE_SECONDS = 10.0
+ZONE_CACHE_SIZE = 10_000
+_ZONES: WeakKeyDictionary[Storage, dict[int, tuple[float, ZoneInfo]]] = WeakKeyDictionary()
 
 
-def apply(uow: UnitOfWork, before: Call | None, after: Call) -> None:
-    """Move the rollups from counting `before` (None: a call not counted yet) to `after`."""
-    zone = _zone(uow, after.site_id)
+def apply(
+    uow: UnitOfWork,
+    before: Call | None,
+    after: Call,
+    zone: ZoneInfo | None = None,
+    history: list[Call] | None = None,
+) -> None:
+    """Move the rollups from counting `before` (None: a call not counted yet) to `after`: the
+    deltas are noted in the call's transaction and folded into the rollups by `count_calls`.
+    `zone` and `history` (the caller's calls, read under `lock_caller`), when the caller has
+    them, save looking them up."""
+    zone = zone or _zone(uow, after.site_id)
     tallies: dict[DayKey, CallTally] = defaultdict(CallTally)
     for call, sign in ((before, -1), (after, 1)):
         if call is not None:
             for key in _day_keys(call, zone):
                 tallies[key] = tallies[key].plus(tally_of(call), sign)
-    uow.rollups.add_calls(after.site_id, tallies)
+    links: Links = defaultdict(int)
     if after.caller is not None and _moved(before, after):
-        uow.rollups.lock_caller(after.site_id, after.caller)
-        history = uow.rollups.caller_history(after.site_id, after.caller, after.call_id)
-        links: Links = defaultdict(int)
+        places = _places(uow, after, history)
         for call, sign in ((before, -1), (after, 1)):
             if call is not None:
-                _relink(links, history, call, sign, zone)
-        uow.rollups.add_callers(after.site_id, links)
+                _relink(links, places, call, sign, zone)
+    uow.rollups.add_uncounted_calls(after.site_id, tallies, links)
+
+
+def _places(uow: UnitOfWork, call: Call, history: list[Call] | None) -> list[CallPlace]:
+    """The caller's other calls, in order: from `history`, else read under the caller's lock
+    (two calls of a caller stored at once must each see the other to link correctly)."""
+    assert call.caller is not None
+    if history is None:
+        uow.rollups.lock_caller(call.site_id, call.caller)
+        return uow.rollups.caller_history(call.site_id, call.caller, call.call_id)
+    return [
+        CallPlace(c.call_id, c.started_at, channel_values(c.attribution.channel))
+        for c in history
+        if c.call_id != call.call_id
+    ]
 
 
 def add_visit(uow: UnitOfWork, visit: Visit, site: Site | None = None) -> None:
@@ -73,6 +100,45 @@ def count_visits(storage: Storage, batch: int = COUNT_BATCH) -> int:
             return counted
 
 
+def count_calls(storage: Storage, batch: int = COUNT_BATCH) -> int:
+    """Fold the call deltas noted since the last count into the call and caller rollups;
+    returns how many deltas. The server runs this every second; several processes may run it
+    at once (each takes rows the others are not taking)."""
+    counted = 0
+    while True:
+        with storage.write() as uow:
+            tallies, links = uow.rollups.take_uncounted_calls(batch)
+            call_deltas: dict[int, dict[DayKey, CallTally]] = defaultdict(dict)
+            for site_id, key, tally in tallies:
+                call_deltas[site_id][key] = call_deltas[site_id].get(key, CallTally()).plus(tally)
+            link_deltas: dict[int, Links] = defaultdict(lambda: defaultdict(int))
+            for site_id, link, callers in links:
+                link_deltas[site_id][link] += callers
+            for site_id in sorted(call_deltas):
+                uow.rollups.add_calls(site_id, call_deltas[site_id])
+            for site_id in sorted(link_deltas):
+                uow.rollups.add_callers(site_id, link_deltas[site_id])
+            uow.commit()
+        taken = len(tallies) + len(links)
+        counted += taken
+        if taken < batch:
+            return counted
+
+
+def site_zone_cached(storage: Storage, uow: UnitOfWork, site_id: int) -> ZoneInfo:
+    """The site's time zone, kept per process for ZONE_CACHE_SECONDS (a changed zone asks
+    for a rollup rebuild anyway, see `rebuild`)."""
+    now, zones = time.monotonic(), _ZONES.setdefault(storage, {})
+    kept = zones.get(site_id)
+    if kept is not None and now - kept[0] < ZONE_CACHE_SECONDS:
+        return kept[1]
+    zone = _zone(uow, site_id)
+    if len(zones) >= ZONE_CACHE_SIZE:
+        zones.clear()
+    zones[site_id] = (now, zone)
+    return zone
+
+
 def rebuild(storage: Storage, site_id: int | None = None) -> int:
     """Recompute the rollups of one site (or all) from the stored calls and visits; returns
     how many sites were rebuilt."""
@@ -80,6 +146,7 @@ def rebuild(storage: Storage, site_id: int | None = None) -> int:
         uow.rollups.lock_raw_tables()
         zones = uow.rollups.site_zones(site_id)
         for site, name in zones:
+            uow.rollups.forget_uncounted_calls(site)
             uow.rollups.rebuild(site, name)
         uow.commit()
     return len(zones)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from callscope.adapters import rows
 from callscope.adapters.repositories._insert import insert_if_absent
 from callscope.adapters.tables.core import call_events, calls, route_notes
-from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
+from callscope.domain.calls import Call, CallEvent
 
 
 class CallRepository:
@@ -42,27 +42,14 @@ class CallRepository:
         values = rows.call_columns(call)
         self._conn.execute(update(calls).where(calls.c.call_id == call.call_id).values(**values))
 
-    def caller_seen_before(self, site_id: int, caller: str, before: datetime) -> bool:
-        query = select(calls.c.id).where(
-            calls.c.site_id == site_id, calls.c.caller == caller, calls.c.started_at < before
-        )
-        return self._conn.execute(query.limit(1)).first() is not None
-
-    def last_attribution(self, site_id: int, caller: str, before: datetime) -> Attribution | None:
-        """The most recent attributed call of this caller on the site before `before`."""
+    def of_caller(self, site_id: int, caller: str) -> list[Call]:
+        """The caller's calls on the site, in the order the rollups link them."""
         query = (
             select(calls)
-            .where(
-                calls.c.site_id == site_id,
-                calls.c.caller == caller,
-                calls.c.started_at < before,
-                calls.c.method != AttributionMethod.NONE.value,
-            )
-            .order_by(calls.c.started_at.desc())
-            .limit(1)
+            .where(calls.c.site_id == site_id, calls.c.caller == caller)
+            .order_by(calls.c.started_at, calls.c.call_id)
         )
-        found = self._conn.execute(query).mappings().first()
-        return rows.call(found).attribution if found else None
+        return [rows.call(r) for r in self._conn.execute(query).mappings()]
 
     def note_route(self, number_id: int, caller: str | None, ext: str, at: datetime) -> None:
         values = {"number_id": number_id, "caller": caller, "ext": ext, "at": at}

@@ -14,6 +14,7 @@ from callscope.adapters.tables.reporting import webhook_deliveries, webhook_endp
 from callscope.adapters.tables.rollups import (
     call_rollups,
     caller_rollups,
+    uncounted_calls,
     uncounted_visits,
     visit_rollups,
 )
@@ -38,6 +39,7 @@ class PrivacyRepository:
             (caller_rollups, older_than(self._conn, caller_rollups, cutoff)),
             (visit_rollups, older_than(self._conn, visit_rollups, cutoff)),
             (uncounted_visits, older_than(self._conn, uncounted_visits, cutoff)),
+            (uncounted_calls, older_than(self._conn, uncounted_calls, cutoff)),
         ]
         return {
             table.name: self._conn.execute(delete(table).where(condition)).rowcount  # type: ignore[arg-type]

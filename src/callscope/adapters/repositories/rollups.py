@@ -31,6 +31,7 @@ from callscope.adapters.tables.core import calls, sites
 from callscope.adapters.tables.rollups import (
     call_rollups,
     caller_rollups,
+    uncounted_calls,
     uncounted_visits,
     visit_rollups,
 )
@@ -42,6 +43,8 @@ from callscope.domain.reporting import (
     CallTally,
     DayKey,
     LinkKey,
+    SiteLink,
+    SiteTally,
 )
 
 FIELDS = fields(CallTally)
@@ -64,6 +67,21 @@ _TAKE_UNCOUNTED = (
 )
 
 
+_ADD_UNCOUNTED_CALLS = insert(uncounted_calls)
+_TAKE_UNCOUNTED_CALLS = (
+    delete(uncounted_calls)
+    .where(
+        uncounted_calls.c.id.in_(
+            select(uncounted_calls.c.id)
+            .order_by(uncounted_calls.c.id)
+            .limit(bindparam("b_limit"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .returning(*(c for c in uncounted_calls.c if c.name != "id"))
+)
+
+
 class RollupRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -71,26 +89,40 @@ class RollupRepository:
     def call_tallies(
         self, site_id: int, dimension: str, first: date, last: date
     ) -> dict[str, CallTally]:
-        """Summed call figures per value over the local days [first, last]."""
-        t = call_rollups
-        sums = [func.sum(t.c[f.name]).label(f.name) for f in FIELDS]
+        """Summed call figures per value over the local days [first, last]: the rollups plus
+        the deltas not counted into them yet, in one statement (one snapshot: a fold running
+        meanwhile can neither count a call twice nor hide it)."""
+        t, u = call_rollups, uncounted_calls
+        names = [f.name for f in FIELDS]
+        counted = select(t.c.value, *(t.c[n] for n in names)).where(
+            *_range(t, site_id, dimension, first, last)
+        )
+        uncounted = select(u.c.value, *(u.c[n] for n in names)).where(
+            *_range(u, site_id, dimension, first, last), u.c.previous_day.is_(None)
+        )
+        both = union_all(counted, uncounted).subquery()
         query = (
-            select(t.c.value, *sums)
-            .where(*_range(t, site_id, dimension, first, last))
-            .group_by(t.c.value)
-            .having(func.sum(t.c.calls) > 0)
+            select(both.c.value, *(func.sum(both.c[n]).label(n) for n in names))
+            .group_by(both.c.value)
+            .having(func.sum(both.c.calls) > 0)
         )
         return {r.value: _tally(r) for r in self._conn.execute(query)}
 
     def unique_callers(
         self, site_id: int, dimension: str, first: date, last: date
     ) -> dict[str, int]:
-        """Callers per value over [first, last]: the calls whose previous day is before it."""
-        t = caller_rollups
-        query = (
-            select(t.c.value, func.sum(t.c.callers).label("callers"))
-            .where(*_range(t, site_id, dimension, first, last), t.c.previous_day < first)
-            .group_by(t.c.value)
+        """Callers per value over [first, last]: the calls whose previous day is before it
+        (counted, and not counted yet, in one statement)."""
+        t, u = caller_rollups, uncounted_calls
+        counted = select(t.c.value, t.c.callers).where(
+            *_range(t, site_id, dimension, first, last), t.c.previous_day < first
+        )
+        uncounted = select(u.c.value, u.c.callers).where(
+            *_range(u, site_id, dimension, first, last), u.c.previous_day < first
+        )
+        both = union_all(counted, uncounted).subquery()
+        query = select(both.c.value, func.sum(both.c.callers).label("callers")).group_by(
+            both.c.value
         )
         return {r.value: int(r.callers) for r in self._conn.execute(query)}
 
@@ -126,6 +158,38 @@ class RollupRepository:
             (int(r.site_id), r.day, {d: r[d] for d in CHANNEL_GROUPINGS})
             for r in self._conn.execute(_TAKE_UNCOUNTED, {"b_limit": limit}).mappings()
         ]
+
+    def add_uncounted_calls(
+        self, site_id: int, tallies: dict[DayKey, CallTally], links: dict[LinkKey, int]
+    ) -> None:
+        """A call's deltas to the call and caller rollups, to be counted into them by
+        `take_uncounted_calls`."""
+        rows = [
+            {**_day_row(site_id, key), "previous_day": None, **_counters(tally), "callers": 0}
+            for key, tally in sorted(tallies.items())
+            if tally != CallTally()
+        ]
+        rows += [
+            {**_day_row(site_id, key[:3]), "previous_day": key[3], **_NO_CALLS, "callers": n}
+            for key, n in sorted(links.items())
+            if n
+        ]
+        if rows:  # one statement compiled once; the rows go as its parameters
+            self._conn.execute(_ADD_UNCOUNTED_CALLS, rows)
+
+    def take_uncounted_calls(self, limit: int) -> tuple[list[SiteTally], list[SiteLink]]:
+        """Remove up to `limit` uncounted call deltas; returns the call tallies and the caller
+        link counts among them, each with its site. Rows another transaction is taking are
+        skipped (PostgreSQL): folders in several processes never count a delta twice."""
+        tallies: list[SiteTally] = []
+        links: list[SiteLink] = []
+        for r in self._conn.execute(_TAKE_UNCOUNTED_CALLS, {"b_limit": limit}):
+            key: DayKey = (r.dimension, r.day, r.value)
+            if r.previous_day is None:
+                tallies.append((int(r.site_id), key, _tally(r)))
+            else:
+                links.append((int(r.site_id), (*key, r.previous_day), int(r.callers)))
+        return tallies, links
 
     def add_calls(self, site_id: int, deltas: dict[DayKey, CallTally]) -> None:
         rows = [
@@ -179,9 +243,16 @@ class RollupRepository:
         """Hold writes to calls and visits while a rebuild reads them (PostgreSQL; an SQLite
         write transaction already excludes other writers)."""
         if self._conn.dialect.name == "postgresql":
-            self._conn.exec_driver_sql("LOCK TABLE calls, visits, uncounted_visits IN SHARE MODE")
+            self._conn.exec_driver_sql(
+                "LOCK TABLE calls, visits, uncounted_visits, uncounted_calls IN SHARE MODE"
+            )
             # Sorting every caller's history is the rebuild's heaviest step.
             self._conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+
+    def forget_uncounted_calls(self, site_id: int) -> None:
+        """Drop the site's call deltas not folded yet: a rebuild counts every stored call.
+        (Apart from `rebuild` because migrations older than the table rebuild too.)"""
+        self._conn.execute(uncounted_calls.delete().where(uncounted_calls.c.site_id == site_id))
 
     def rebuild(self, site_id: int, zone: str) -> None:
         """Recompute the site's rollups from its stored calls and visits."""
@@ -237,6 +308,13 @@ def _upsert(dialect_name: str, table: Table, counters: tuple[str, ...]) -> Any:
     keys = [c.name for c in table.primary_key.columns]
     adds = {name: table.c[name] + stmt.excluded[name] for name in counters}
     return stmt.on_conflict_do_update(index_elements=keys, set_=adds)
+
+
+def _counters(tally: CallTally) -> dict[str, Any]:
+    return {f.name: getattr(tally, f.name) for f in FIELDS}
+
+
+_NO_CALLS = _counters(CallTally())
 
 
 def _tally(r: Any) -> CallTally:

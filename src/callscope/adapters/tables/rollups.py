@@ -78,3 +78,29 @@ uncounted_visits = Table(
     *site_day_channel_columns(),
     Index("ix_uncounted_visits_site_day", "site_id", "day"),
 )
+
+# What stored calls add to call_rollups and caller_rollups, not counted into them yet. A call
+# adds its deltas here instead of upserting rollup rows that every concurrent call to the same
+# number, channel and day updates too (calls queued on those rows' locks for the rest of their
+# transaction). A row with `previous_day` NULL is a call_rollups delta (the tally columns);
+# one with a `previous_day` is a caller_rollups delta (`callers`). The server folds these into
+# the rollups every second (`rollups.count_calls`) and a report adds the ones still here.
+uncounted_calls = Table(
+    "uncounted_calls",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("site_id", ID, ForeignKey("sites.id"), nullable=False),
+    Column("dimension", String(8), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("previous_day", Date, nullable=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("answered", BigInteger, nullable=False),
+    Column("missed", BigInteger, nullable=False),
+    Column("first_time", BigInteger, nullable=False),
+    Column("duration_sum", BigInteger, nullable=False),
+    Column("qualified", BigInteger, nullable=False),
+    Column("confidence_sum", Float, nullable=False),
+    Column("callers", BigInteger, nullable=False),
+    Index("ix_uncounted_calls_site_dimension_day", "site_id", "dimension", "day"),
+)

@@ -1,5 +1,6 @@
 """What the server does besides answering requests: deliver due webhooks, and count stored
-visits into the report rollups. Each runs on a thread, again and again, until shutdown."""
+visits and calls into the report rollups. Each runs on a thread, again and again, until
+shutdown."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from callscope.logs import log_event
 from callscope.services import rollups, webhooks
 from callscope.services.ports import Storage
 
-COUNT_INTERVAL = 1.0  # seconds between two counts of new visits
+COUNT_INTERVAL = 1.0  # seconds between two counts of new visits (and of new calls)
 
 
 @asynccontextmanager
@@ -30,6 +31,9 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
         ),
         asyncio.create_task(
             _every(COUNT_INTERVAL, "visit_counter_error", lambda: rollups.count_visits(storage))
+        ),
+        asyncio.create_task(
+            _every(COUNT_INTERVAL, "call_counter_error", lambda: rollups.count_calls(storage))
         ),
     ]
     try:
