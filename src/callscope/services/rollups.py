@@ -21,6 +21,7 @@ from callscope.adapters.repositories.rollups import (
 from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
 from callscope.domain.calls import Call, CallStatus
+from callscope.domain.progress import Progress, unreported
 from callscope.domain.sites import Site
 from callscope.domain.visits import Visit
 from callscope.services.reports import QUALIFIED_SECONDS, site_zone
@@ -74,14 +75,15 @@ def count_visits(storage: Storage, batch: int = COUNT_BATCH) -> int:
             return counted
 
 
-def rebuild(storage: Storage, site_id: int | None = None) -> int:
+def rebuild(storage: Storage, site_id: int | None = None, progress: Progress = unreported) -> int:
     """Recompute the rollups of one site (or all) from the stored calls and visits; returns
-    how many sites were rebuilt."""
+    how many sites were rebuilt. `progress` hears the sites done."""
     with storage.write() as uow:
         uow.rollups.lock_raw_tables()
         zones = uow.rollups.site_zones(site_id)
-        for site, name in zones:
+        for done, (site, name) in enumerate(zones, 1):
             uow.rollups.rebuild(site, name)
+            progress(done, len(zones))
         uow.commit()
     return len(zones)
 
