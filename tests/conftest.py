@@ -22,6 +22,7 @@ from callscope.entrypoints.http.app import create_app
 from callscope.services.accounts import create_account
 from callscope.settings import Settings
 from tests.databases import IN_CI, PG_URL, describe, need_postgres
+from tests.redis_server import RedisServer
 
 __all__ = ["IN_CI", "PG_URL", "need_postgres"]
 
@@ -203,3 +204,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield LiveServer(f"http://127.0.0.1:{port}", key, SECRET, database_url, env)
     finally:
         stop_server(process)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own (the test may stop it)."""
+    server = RedisServer(free_port(), tmp_path)
+    server.start()
+    yield server
+    server.stop()

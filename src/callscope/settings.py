@@ -97,6 +97,16 @@ class Settings(BaseSettings):
         description="Proxies trusted to set X-Forwarded-For (comma-separated, or *); "
         "the client address used for rate limits comes from them.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="redis://host:port/db: the visit rate limits and the per-address lease cap "
+        "are shared by every server process through it. Unset: each process keeps its own. "
+        "Redis unreachable: each process falls back to its own, with a logged warning.",
+    )
+    redis_key_prefix: str = Field(
+        "callscope:",
+        description="Prefix of callscope's keys in Redis (several deployments may share one).",
+    )
     log_level: str = Field("INFO", description="Python logging level of the server.")
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from callscope.adapters.redis_limits import RedisLimits
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.dashboard import pages as dashboard
@@ -20,7 +21,7 @@ from callscope.entrypoints.http import (
 )
 from callscope.entrypoints.http.background import background_work
 from callscope.entrypoints.http.cors import PublicCors
-from callscope.entrypoints.http.rate_limit import TokenBuckets
+from callscope.entrypoints.http.rate_limit import VisitLimits
 from callscope.entrypoints.http.request_log import RequestLog
 from callscope.settings import Settings
 from callscope.telephony import twilio
@@ -40,9 +41,13 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     )
     app.state.routes = RouteTable(app.state.storage)
     app.state.demo_site_key = settings.demo_site_key
-    per_ip, per_site = settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute
-    app.state.address_limits = TokenBuckets(per_ip, burst=max(1.0, per_ip / 3))
-    app.state.site_limits = TokenBuckets(per_site, burst=max(1.0, per_site / 3))
+    shared = (
+        RedisLimits(settings.redis_url, settings.redis_key_prefix) if settings.redis_url else None
+    )
+    app.state.shared_limits = shared
+    app.state.visit_limits = VisitLimits(
+        settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute, shared
+    )
     errors.install(app)
     for module in (
         visits,

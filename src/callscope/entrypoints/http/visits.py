@@ -32,8 +32,8 @@ def create_visit(
     user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
     address = request.client.host if request.client else "unknown"
-    request.app.state.address_limits.take(address, "address")
-    request.app.state.site_limits.take(body.site_key, "site")
+    client = service.address_hash(storage, address)  # Redis keys never hold the address
+    request.app.state.visit_limits.take(client, body.site_key)
     visit_request = service.VisitRequest(
         site_key=body.site_key,
         landing_url=body.landing_url,
@@ -44,7 +44,7 @@ def create_visit(
         first_touch_url=body.first_touch.landing_url if body.first_touch else None,
         first_touch_referrer=body.first_touch.referrer if body.first_touch else None,
         ga_client_id=body.ga_client_id,
-        client=service.address_hash(storage, address),
+        client=client,
     )
     assignment = service.start_visit(
         storage,
@@ -52,6 +52,7 @@ def create_visit(
         settings.lease_seconds,
         now,
         leases_per_client=settings.leases_per_ip,
+        slots=request.app.state.shared_limits,
     )
     visit = assignment.visit
     log_event(
@@ -75,8 +76,11 @@ def create_visit(
 
 
 @router.post("/v1/visits/{visit_id}/heartbeat", response_model=HeartbeatOut)
-def heartbeat(visit_id: str, storage: StorageDep, settings: SettingsDep, now: NowDep) -> Response:
-    assignment = service.heartbeat(storage, visit_id, settings.lease_seconds, now)
+def heartbeat(
+    visit_id: str, request: Request, storage: StorageDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    slots = request.app.state.shared_limits
+    assignment = service.heartbeat(storage, visit_id, settings.lease_seconds, now, slots=slots)
     visit = assignment.visit
     out = HeartbeatOut(
         expires_at=visit.expires_at if visit else None,
