@@ -15,9 +15,10 @@ from callscope.logs import log_event
 
 
 class RouteTable:
-    """Numbers added since are read when the copy is older than `max_age` seconds (numbers are
-    never changed through the API, only added), and the whole table every `full_age` seconds,
-    which also drops numbers gone from the database. Reading 15,000 numbers held the
+    """A change of numbers in any process drops the copy at once (`forget`, called by
+    `RouteChanges`). As a safety net, numbers added since are read when the copy is older than
+    `max_age` seconds, and the whole table every `full_age` seconds, which also drops numbers
+    gone from the database. Reading 15,000 numbers held the
     interpreter for ~50 ms, a stall every route request felt, so it is rare. A number missing
     from the copy is looked up directly (it may have been added a moment ago)."""
 
@@ -36,6 +37,7 @@ class RouteTable:
         self._loaded_at: float | None = None
         self._full_at: float | None = None
         self._last_id = 0
+        self._generation = 0  # moved by `forget`: a reload that read before it is not kept
         self._lock = threading.Lock()
 
     def lookup(self, number: str) -> RouteEntry | None:
@@ -57,6 +59,7 @@ class RouteTable:
 
     def forget(self) -> None:
         """Drop the copy (after numbers change), so the next lookup reads the whole table."""
+        self._generation += 1
         self._loaded_at = self._full_at = None
 
     def _stale(self) -> bool:
@@ -66,13 +69,15 @@ class RouteTable:
         with self._lock:
             if not self._stale():
                 return
-            now = self._clock()
+            now, generation = self._clock(), self._generation
             whole = self._full_at is None or now - self._full_at > self._full_age
             with self._storage.read() as uow:
                 rows = uow.numbers.routes(after_id=0 if whole else self._last_id)
             found = dict(rows)
             self._entries = found if whole else {**self._entries, **found}
             self._last_id = max((e.number_id for e in found.values()), default=self._last_id)
+            if generation != self._generation:
+                return  # numbers changed while this read ran: read again next time
             self._loaded_at = now
             if whole:
                 self._full_at = now

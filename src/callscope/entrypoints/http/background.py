@@ -1,5 +1,6 @@
-"""What the server does besides answering requests: deliver due webhooks, and count stored
-visits into the report rollups. Each runs on a thread, again and again, until shutdown."""
+"""What the server does besides answering requests: deliver due webhooks, count stored
+visits into the report rollups (each on a thread, again and again), and hear of routing
+changes made by any process, until shutdown."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from callscope.adapters.route_changes import RouteChanges
 from callscope.adapters.storage import Storage
 from callscope.logs import log_event
 from callscope.services import rollups, webhooks
@@ -32,11 +34,14 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
             _every(COUNT_INTERVAL, "visit_counter_error", lambda: rollups.count_visits(storage))
         ),
     ]
+    changes = RouteChanges(storage, app.state.routes.forget)
+    changes.start()
     try:
         yield
     finally:
         for task in tasks:
             task.cancel()
+        await asyncio.to_thread(changes.stop)
 
 
 async def _every(interval: float, error_event: str, work: Callable[[], object]) -> None:

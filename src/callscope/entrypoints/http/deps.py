@@ -45,6 +45,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 # Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).
 MAX_ID = 2**63 - 1
 SiteId = Annotated[int, Path(ge=1, le=MAX_ID)]
+NumberId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SiteParam = Annotated[int, Query(ge=1, le=MAX_ID, description="the site's id")]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RoutesDep = Annotated[RouteTable, Depends(get_routes)]
