@@ -16,6 +16,18 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. A SQLite file by default; "
         "postgresql+psycopg://user@host/db selects PostgreSQL.",
     )
+    database_replica_url: str | None = Field(
+        None,
+        description="postgresql+psycopg://... of a streaming replica of the database: reports, "
+        "exports, the dashboard's figures and route-table loads read from it while it keeps up; "
+        "unset: everything reads from the primary.",
+    )
+    database_replica_max_lag_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="A replica further behind than this (or unreachable) is not read from; "
+        "its reads go to the primary until it catches up.",
+    )
     database_pool_size: int = Field(
         20,
         ge=1,

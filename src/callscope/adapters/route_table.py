@@ -28,8 +28,13 @@ class RouteTable:
         max_age: float = 30.0,
         full_age: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        bulk: Storage | None = None,
     ) -> None:
         self._storage = storage
+        # Whole-table reads may go to a replica; the read after a change goes to the primary,
+        # which has the change for certain.
+        self._bulk = bulk or storage
+        self._changed = False
         self._max_age = max_age
         self._full_age = full_age
         self._clock = clock
@@ -60,6 +65,7 @@ class RouteTable:
     def forget(self) -> None:
         """Drop the copy (after numbers change), so the next lookup reads the whole table."""
         self._generation += 1
+        self._changed = True
         self._loaded_at = self._full_at = None
 
     def _stale(self) -> bool:
@@ -71,13 +77,15 @@ class RouteTable:
                 return
             now, generation = self._clock(), self._generation
             whole = self._full_at is None or now - self._full_at > self._full_age
-            with self._storage.read() as uow:
+            source = self._storage if self._changed else self._bulk
+            with source.read() as uow:
                 rows = uow.numbers.routes(after_id=0 if whole else self._last_id)
             found = dict(rows)
             self._entries = found if whole else {**self._entries, **found}
             self._last_id = max((e.number_id for e in found.values()), default=self._last_id)
             if generation != self._generation:
                 return  # numbers changed while this read ran: read again next time
+            self._changed = False
             self._loaded_at = now
             if whole:
                 self._full_at = now

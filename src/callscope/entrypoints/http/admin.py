@@ -13,6 +13,7 @@ from callscope.entrypoints.http.deps import (
     NowDep,
     NumberId,
     PrincipalDep,
+    ReportStorageDep,
     RoutesDep,
     SettingsDep,
     SiteId,
@@ -147,7 +148,7 @@ def list_numbers(
 
 @router.get("/v1/calls")
 def list_calls(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from callscope.adapters.redis_limits import RedisLimits
+from callscope.adapters.replica import ReplicaStorage
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.dashboard import pages as dashboard
@@ -39,7 +40,15 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = storage or Storage.connect(
         settings.database_url, settings.auto_migrate, settings.database_pool_size
     )
-    app.state.routes = RouteTable(app.state.storage)
+    app.state.report_storage = app.state.storage
+    if settings.database_replica_url:
+        app.state.report_storage = ReplicaStorage(
+            app.state.storage,
+            settings.database_replica_url,
+            settings.database_replica_max_lag_seconds,
+            settings.database_pool_size,
+        )
+    app.state.routes = RouteTable(app.state.storage, bulk=app.state.report_storage)
     app.state.demo_site_key = settings.demo_site_key
     shared = (
         RedisLimits(settings.redis_url, settings.redis_key_prefix) if settings.redis_url else None

@@ -42,6 +42,8 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.to_thread(changes.stop)
+        if app.state.report_storage is not storage:
+            app.state.report_storage.close()  # the replica's connections
 
 
 async def _every(interval: float, error_event: str, work: Callable[[], object]) -> None:

@@ -29,6 +29,12 @@ async def get_storage(request: Request) -> Storage:
     return storage
 
 
+async def get_report_storage(request: Request) -> Storage:
+    """Storage whose reads may come from the read replica (reports, exports, dashboard)."""
+    storage: Storage = request.app.state.report_storage
+    return storage
+
+
 async def get_routes(request: Request) -> RouteTable:
     routes: RouteTable = request.app.state.routes
     return routes
@@ -40,6 +46,7 @@ async def get_now() -> datetime:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+ReportStorageDep = Annotated[Storage, Depends(get_report_storage)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 # Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).

@@ -16,6 +16,7 @@ from callscope.entrypoints.http.deps import (
     ItemId,
     NowDep,
     PrincipalDep,
+    ReportStorageDep,
     SiteId,
     SiteParam,
     StorageDep,
@@ -93,7 +94,7 @@ def _csv(text: str, name: str) -> Response:
 def export_csv(
     kind: Literal["calls.csv", "report.csv"],
     request: Request,
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,
@@ -111,7 +112,7 @@ def export_csv(
 @router.get("/v1/integrations/google-ads.csv", response_class=Response)
 def google_ads(
     request: Request,
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,
@@ -133,7 +134,7 @@ def google_ads(
 @router.get("/v1/integrations/ga4")
 def ga4(
     request: Request,
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from callscope.entrypoints.http.deps import NowDep, PrincipalDep, SiteParam, StorageDep
+from callscope.entrypoints.http.deps import NowDep, PrincipalDep, ReportStorageDep, SiteParam
 from callscope.entrypoints.http.periods import period
 from callscope.services import reports, sites
 from callscope.services.reports import Report, ReportQuery
@@ -41,7 +41,7 @@ def report_out(report: Report) -> dict[str, object]:
 @router.get("/v1/reports/channels")
 def channels(
     request: Request,
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,
@@ -59,7 +59,7 @@ def channels(
 
 @router.get("/v1/reports/usage")
 def usage(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,
