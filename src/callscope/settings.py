@@ -122,6 +122,17 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Python logging level of the server.")
 
     @model_validator(mode="after")
+    def _replica_of_postgres_only(self) -> Settings:
+        if self.database_replica_url and not (
+            self.database_url.startswith("postgresql")
+            and self.database_replica_url.startswith("postgresql")
+        ):
+            raise ValueError(
+                "CALLSCOPE_DATABASE_REPLICA_URL needs PostgreSQL for the database and its replica"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_open_telephony_in_production(self) -> Settings:
         if self.env == "production" and not self.telephony_secret:
             raise ValueError("CALLSCOPE_TELEPHONY_SECRET must be set when CALLSCOPE_ENV=production")

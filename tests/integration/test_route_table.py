@@ -63,6 +63,21 @@ def test_a_database_outage_is_served_from_the_last_copy(storage: Storage) -> Non
     assert routes.lookup("+15550100999") is None
 
 
+def test_a_copy_marked_out_of_date_still_answers_while_the_database_is_away(
+    storage: Storage,
+) -> None:
+    """Losing the change listener's connection marks the copy out of date; when that is
+    because the database went away, callers must still be forwarded."""
+    site_with_number(storage, "+15550100201")
+    routes = RouteTable(storage)
+    assert routes.lookup("+15550100201") is not None
+    storage.engine.dispose()
+    storage.engine = make_engine(UNREACHABLE)
+    routes.forget()
+    entry = routes.lookup("+15550100201")
+    assert entry is not None and entry.agent_number == "+15550100199"
+
+
 def test_without_any_copy_an_outage_is_an_error(tmp_path: object) -> None:
     routes = RouteTable(Storage(make_engine(UNREACHABLE)))
     with pytest.raises(OperationalError):

@@ -43,6 +43,7 @@ class RouteTable:
         self._full_at: float | None = None
         self._last_id = 0
         self._generation = 0  # moved by `forget`: a reload that read before it is not kept
+        self._ever_loaded = False  # a dropped copy still answers while the database is away
         self._lock = threading.Lock()
 
     def lookup(self, number: str) -> RouteEntry | None:
@@ -52,7 +53,7 @@ class RouteTable:
             found = self._entries.get(number)
             return found if found is not None else self._lookup_one(number)
         except SQLAlchemyError as exc:
-            if self._loaded_at is None:
+            if not self._ever_loaded:
                 raise
             # Never lose a call: answer from the last copy while the database is away.
             log_event("route_table_degraded", error=type(exc).__name__, number=number)
@@ -63,7 +64,8 @@ class RouteTable:
         return None if self._stale() else self._entries.get(number)
 
     def forget(self) -> None:
-        """Drop the copy (after numbers change), so the next lookup reads the whole table."""
+        """Mark the copy out of date (after numbers change), so the next lookup reads the whole
+        table; until that read succeeds, a database outage is still answered from the copy."""
         self._generation += 1
         self._changed = True
         self._loaded_at = self._full_at = None
@@ -81,6 +83,7 @@ class RouteTable:
             with source.read() as uow:
                 rows = uow.numbers.routes(after_id=0 if whole else self._last_id)
             found = dict(rows)
+            self._ever_loaded = True
             self._entries = found if whole else {**self._entries, **found}
             self._last_id = max((e.number_id for e in found.values()), default=self._last_id)
             if generation != self._generation:
