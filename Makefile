@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the end-to-end tests drive for real: a browser, Kamailio and sipp.
+# Debian packages the end-to-end tests drive for real: a browser, Kamailio and sipp, pg_dump /
+# pg_restore for backups (the client of the server's major version), Redis for shared limits.
 APT_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules \
-	kamailio-json-modules sip-tester nodejs
+	kamailio-json-modules sip-tester nodejs postgresql-client redis-server
 
 .PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports
 

@@ -21,19 +21,26 @@ from callscope.adapters.storage import Storage
 from callscope.entrypoints.http.app import create_app
 from callscope.services.accounts import create_account
 from callscope.settings import Settings
+from tests.databases import IN_CI, PG_URL, describe, need_postgres
+from tests.redis_server import RedisServer
 
-PG_URL = os.environ.get("CALLSCOPE_TEST_DATABASE_URL")
-IN_CI = os.environ.get("CI") == "true"
+__all__ = ["IN_CI", "PG_URL", "need_postgres"]
+
 SECRET = "test-telephony-secret"
 
 
+def pytest_report_header() -> str:
+    return describe(PG_URL)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(describe(PG_URL))
+
+
 def _postgres_storage() -> Storage:
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
-    reset_postgres(PG_URL)
-    return Storage.connect(PG_URL)
+    url = need_postgres()
+    reset_postgres(url)
+    return Storage.connect(url)
 
 
 def reset_postgres(url: str) -> None:
@@ -197,3 +204,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield LiveServer(f"http://127.0.0.1:{port}", key, SECRET, database_url, env)
     finally:
         stop_server(process)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own (the test may stop it)."""
+    server = RedisServer(free_port(), tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -16,6 +16,18 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. A SQLite file by default; "
         "postgresql+psycopg://user@host/db selects PostgreSQL.",
     )
+    database_replica_url: str | None = Field(
+        None,
+        description="postgresql+psycopg://... of a streaming replica of the database: reports, "
+        "exports, the dashboard's figures and route-table loads read from it while it keeps up; "
+        "unset: everything reads from the primary.",
+    )
+    database_replica_max_lag_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="A replica further behind than this (or unreachable) is not read from; "
+        "its reads go to the primary until it catches up.",
+    )
     database_pool_size: int = Field(
         20,
         ge=1,
@@ -97,7 +109,28 @@ class Settings(BaseSettings):
         description="Proxies trusted to set X-Forwarded-For (comma-separated, or *); "
         "the client address used for rate limits comes from them.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="redis://host:port/db: the visit rate limits and the per-address lease cap "
+        "are shared by every server process through it. Unset: each process keeps its own. "
+        "Redis unreachable: each process falls back to its own, with a logged warning.",
+    )
+    redis_key_prefix: str = Field(
+        "callscope:",
+        description="Prefix of callscope's keys in Redis (several deployments may share one).",
+    )
     log_level: str = Field("INFO", description="Python logging level of the server.")
+
+    @model_validator(mode="after")
+    def _replica_of_postgres_only(self) -> Settings:
+        if self.database_replica_url and not (
+            self.database_url.startswith("postgresql")
+            and self.database_replica_url.startswith("postgresql")
+        ):
+            raise ValueError(
+                "CALLSCOPE_DATABASE_REPLICA_URL needs PostgreSQL for the database and its replica"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_open_telephony_in_production(self) -> Settings:

@@ -17,11 +17,10 @@ from sqlalchemy import select
 from callscope.adapters.database import make_engine
 from callscope.adapters.tables.core import tracking_numbers
 from tests.conftest import (
-    IN_CI,
-    PG_URL,
     SECRET,
     create_key,
     free_port,
+    need_postgres,
     pool_site,
     reset_postgres,
     server_env,
@@ -33,14 +32,6 @@ from tests.e2e.tcp_proxy import TcpProxy
 TELEPHONY = {"X-Callscope-Secret": SECRET}
 FORWARD = "+15550100199"
 THREE = [f"+155501002{i:02d}" for i in range(3)]
-
-
-def need_postgres() -> str:
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
-    return PG_URL
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import (
-    IN_CI,
-    PG_URL,
     create_key,
     free_port,
+    need_postgres,
     pool_site,
     reset_postgres,
     server_env,
@@ -39,13 +38,10 @@ class Servers:
 
 @pytest.fixture
 def pg_servers(tmp_path: Path) -> Iterator[Servers]:
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
-    reset_postgres(PG_URL)
+    url = need_postgres()
+    reset_postgres(url)
     # All visits come from this one test process: lift the per-address abuse limits.
-    env = server_env(PG_URL, CALLSCOPE_VISITS_PER_IP_PER_MINUTE="0", CALLSCOPE_LEASES_PER_IP="1000")
+    env = server_env(url, CALLSCOPE_VISITS_PER_IP_PER_MINUTE="0", CALLSCOPE_LEASES_PER_IP="1000")
     key = create_key(env)
     ports = [free_port() for _ in range(SERVERS)]
     processes = [start_server(env, port, tmp_path / f"server{port}.log") for port in ports]

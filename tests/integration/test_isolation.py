@@ -21,6 +21,7 @@ CALLER = "+12125550123"
 BODIES: dict[str, Any] = {
     "POST /v1/sites/{site_id}/numbers": {"number": "+15550100777", "kind": "pool"},
     "POST /v1/sites/{site_id}/webhooks": {"url": "https://hooks.example/x"},
+    "PATCH /v1/sites/{site_id}/numbers/{number_id}": {"forward_to": "+15550100150"},
     "POST /v1/spend": {
         "site": "{site_id}",
         "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],
@@ -68,12 +69,14 @@ def victim(api: Api) -> Victim:
         json={"url": "https://victim.example/hook"},
     ).json()
     key_id = api.client.get("/v1/keys", headers=api.admin).json()["keys"][0]["key_id"]
+    numbers = api.client.get(f"/v1/sites/{site_id}/numbers", headers=api.admin).json()
     ids = {
         "site_id": str(site_id),
         "site": str(site_id),
         "visit_id": shown["visit_id"],
         "key_id": str(key_id),
         "endpoint_id": str(hook["id"]),
+        "number_id": str(numbers["numbers"][0]["number_id"]),
         "number": CALLER,
         "kind": "calls.csv",
     }

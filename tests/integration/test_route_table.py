@@ -4,6 +4,7 @@ when the database goes away."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
@@ -62,6 +63,21 @@ def test_a_database_outage_is_served_from_the_last_copy(storage: Storage) -> Non
     assert routes.lookup("+15550100999") is None
 
 
+def test_a_copy_marked_out_of_date_still_answers_while_the_database_is_away(
+    storage: Storage,
+) -> None:
+    """Losing the change listener's connection marks the copy out of date; when that is
+    because the database went away, callers must still be forwarded."""
+    site_with_number(storage, "+15550100201")
+    routes = RouteTable(storage)
+    assert routes.lookup("+15550100201") is not None
+    storage.engine.dispose()
+    storage.engine = make_engine(UNREACHABLE)
+    routes.forget()
+    entry = routes.lookup("+15550100201")
+    assert entry is not None and entry.agent_number == "+15550100199"
+
+
 def test_without_any_copy_an_outage_is_an_error(tmp_path: object) -> None:
     routes = RouteTable(Storage(make_engine(UNREACHABLE)))
     with pytest.raises(StorageUnavailable):
@@ -102,3 +118,27 @@ def test_the_copy_reads_new_numbers_often_and_the_whole_table_seldom(storage: St
     clock.now = 601
     assert routes.lookup("+15550100999") is None
     assert routes.held("+15550100202") is not None and routes.held("+15550100201") is None
+
+
+def test_whole_table_reads_go_to_the_bulk_storage_but_the_read_after_a_change_to_the_primary(
+    tmp_path: Path,
+) -> None:
+    """A replica behind the primary: here a second database forwarding the number elsewhere."""
+    primary = Storage.connect(f"sqlite:///{tmp_path}/primary.db")
+    replica = Storage.connect(f"sqlite:///{tmp_path}/replica.db")
+    site_with_number(primary, "+15550100301", forward_to="+15550100111")
+    site_with_number(replica, "+15550100301", forward_to="+15550100222")
+    clock = Clock()
+    table = RouteTable(primary, max_age=30, full_age=600, clock=clock, bulk=replica)
+
+    def agent() -> str | None:
+        entry = table.lookup("+15550100301")
+        return entry.agent_number if entry else None
+
+    assert agent() == "+15550100222"  # loaded from the replica
+    table.forget()  # a number changed: the replica may not have it yet
+    assert agent() == "+15550100111"
+    clock.now += 601  # the periodic whole read goes back to the replica
+    assert agent() == "+15550100222"
+    primary.close()
+    replica.close()

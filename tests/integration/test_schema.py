@@ -27,9 +27,9 @@ from callscope.adapters.storage import Storage
 from callscope.adapters.tables import metadata
 from callscope.services.visits import VisitRequest, start_visit
 from tests.conftest import (
-    IN_CI,
     PG_URL,
     free_port,
+    need_postgres,
     reset_postgres,
     server_env,
     start_server,
@@ -129,12 +129,9 @@ def test_the_server_refuses_to_start_on_an_old_schema_and_db_upgrade_fixes_it(
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'old.db'}"
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
-    reset_postgres(PG_URL)
-    return PG_URL
+    url = need_postgres()
+    reset_postgres(url)
+    return url
 
 
 def test_numbers_never_held_before_the_pool_index_migration_are_offered_first(
@@ -179,14 +176,11 @@ def test_numbers_never_held_before_the_pool_index_migration_are_offered_first(
 
 
 def test_a_pooled_connection_killed_while_idle_is_replaced_without_an_error() -> None:
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI=true but CALLSCOPE_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL tests need CALLSCOPE_TEST_DATABASE_URL (set by .ci/run)")
-    engine = make_engine(PG_URL)
+    url = need_postgres()
+    engine = make_engine(url)
     with engine.connect() as conn:
         victim = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    admin = make_engine(PG_URL)
+    admin = make_engine(url)
     with admin.connect() as conn:  # the database restarts, say
         conn.exec_driver_sql(f"SELECT pg_terminate_backend({victim})")
     admin.dispose()

@@ -21,3 +21,10 @@ def test_every_setting_is_documented(name: str) -> None:
 def test_production_without_a_telephony_secret_is_refused() -> None:
     with pytest.raises(ValidationError, match="CALLSCOPE_TELEPHONY_SECRET"):
         Settings(env="production", _env_file=None)  # type: ignore[call-arg]
+
+
+def test_a_replica_is_refused_for_sqlite() -> None:
+    with pytest.raises(ValidationError, match="CALLSCOPE_DATABASE_REPLICA_URL needs PostgreSQL"):
+        Settings(  # type: ignore[call-arg]
+            database_replica_url="postgresql+psycopg://replica/db", _env_file=None
+        )

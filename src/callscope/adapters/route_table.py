@@ -15,9 +15,10 @@ from callscope.services.routing import lookup_route
 
 
 class RouteTable:
-    """Numbers added since are read when the copy is older than `max_age` seconds (numbers are
-    never changed through the API, only added), and the whole table every `full_age` seconds,
-    which also drops numbers gone from the database. Reading 15,000 numbers held the
+    """A change of numbers in any process drops the copy at once (`forget`, called by
+    `RouteChanges`). As a safety net, numbers added since are read when the copy is older than
+    `max_age` seconds, and the whole table every `full_age` seconds, which also drops numbers
+    gone from the database. Reading 15,000 numbers held the
     interpreter for ~50 ms, a stall every route request felt, so it is rare. A number missing
     from the copy is looked up directly (it may have been added a moment ago)."""
 
@@ -27,8 +28,13 @@ class RouteTable:
         max_age: float = 30.0,
         full_age: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        bulk: Storage | None = None,
     ) -> None:
         self._storage = storage
+        # Whole-table reads may go to a replica; the read after a change goes to the primary,
+        # which has the change for certain.
+        self._bulk = bulk or storage
+        self._changed = False
         self._max_age = max_age
         self._full_age = full_age
         self._clock = clock
@@ -36,6 +42,8 @@ class RouteTable:
         self._loaded_at: float | None = None
         self._full_at: float | None = None
         self._last_id = 0
+        self._generation = 0  # moved by `forget`: a reload that read before it is not kept
+        self._ever_loaded = False  # a dropped copy still answers while the database is away
         self._lock = threading.Lock()
 
     def lookup(self, number: str) -> RouteEntry | None:
@@ -45,7 +53,7 @@ class RouteTable:
             found = self._entries.get(number)
             return found if found is not None else self._lookup_one(number)
         except StorageError as exc:
-            if self._loaded_at is None:
+            if not self._ever_loaded:
                 raise
             # Never lose a call: answer from the last copy while the database is away.
             log_event("route_table_degraded", error=str(exc), number=number)
@@ -56,7 +64,10 @@ class RouteTable:
         return None if self._stale() else self._entries.get(number)
 
     def forget(self) -> None:
-        """Drop the copy (after numbers change), so the next lookup reads the whole table."""
+        """Mark the copy out of date (after numbers change), so the next lookup reads the whole
+        table; until that read succeeds, a database outage is still answered from the copy."""
+        self._generation += 1
+        self._changed = True
         self._loaded_at = self._full_at = None
 
     def _stale(self) -> bool:
@@ -66,13 +77,18 @@ class RouteTable:
         with self._lock:
             if not self._stale():
                 return
-            now = self._clock()
+            now, generation = self._clock(), self._generation
             whole = self._full_at is None or now - self._full_at > self._full_age
-            with self._storage.read() as uow:
+            source = self._storage if self._changed else self._bulk
+            with source.read() as uow:
                 rows = uow.numbers.routes(after_id=0 if whole else self._last_id)
             found = dict(rows)
+            self._ever_loaded = True
             self._entries = found if whole else {**self._entries, **found}
             self._last_id = max((e.number_id for e in found.values()), default=self._last_id)
+            if generation != self._generation:
+                return  # numbers changed while this read ran: read again next time
+            self._changed = False
             self._loaded_at = now
             if whole:
                 self._full_at = now

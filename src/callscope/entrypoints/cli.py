@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from callscope.domain.errors import DomainError
+from callscope.entrypoints.backup_cli import add_backup, add_restore
+from callscope.entrypoints.progress import progress_bar
 from callscope.entrypoints.replay_cli import add_pool_size, add_replay, add_trace
 from callscope.settings import Settings
 
@@ -145,7 +147,8 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     storage = Storage.connect(settings.database_url, settings.auto_migrate)
     cutoff = datetime.now(UTC) - timedelta(days=args.older_than)
-    deleted = purge(storage, cutoff)
+    with progress_bar("purge (tables)") as report:
+        deleted = purge(storage, cutoff, report)
     print(", ".join(f"{table}: {count}" for table, count in deleted.items()))
     return 0
 
@@ -172,7 +175,9 @@ def _db_rebuild_rollups(args: argparse.Namespace, settings: Settings) -> int:
     from callscope.services.rollups import rebuild
 
     storage = Storage.connect(settings.database_url, settings.auto_migrate)
-    print(f"rebuilt rollups of {rebuild(storage, args.site)} site(s)")
+    with progress_bar("rebuild-rollups (sites)") as report:
+        rebuilt = rebuild(storage, args.site, report)
+    print(f"rebuilt rollups of {rebuilt} site(s)")
     return 0
 
 
@@ -223,4 +228,6 @@ _COMMANDS = (
     _add_purge,
     _add_webhooks,
     _add_kamailio,
+    add_backup,
+    add_restore,
 )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from callscope.adapters.storage import Storage
 from callscope.domain.allocation import POLICIES
 from callscope.domain.sizing import TrafficFigures, figures_from_visits, recommend_pool
+from callscope.entrypoints.progress import progress_bar
 from callscope.replay.driver import ReplaySetup, replay
 from callscope.replay.generate import TraceParams, generate_trace, read_trace, write_trace
 from callscope.replay.scoring import summary
@@ -51,7 +52,8 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     site_key = tracking_site(storage, TRACE_EPOCH, args.pool_size, args.extension)
     lease = args.lease_seconds or settings.lease_seconds
     setup = ReplaySetup(site_key, TRACE_EPOCH, lease_seconds=lease, policy=POLICIES[args.policy])
-    score = replay(storage, trace, setup)
+    with progress_bar("replay (trace minutes)") as report:
+        score = replay(storage, trace, setup, report)
     print(
         json.dumps(
             {
@@ -83,7 +85,8 @@ def _trace_generate(args: argparse.Namespace, settings: Settings) -> int:
     params = TraceParams(
         days=args.days, visits_per_day=args.visits_per_day, call_probability=args.call_probability
     )
-    trace = generate_trace(params, seed=args.seed)
+    with progress_bar("trace generate (trace hours)") as report:
+        trace = generate_trace(params, seed=args.seed, progress=report)
     write_trace(trace, args.visits, args.calls)
     print(f"{len(trace.visits)} visits -> {args.visits}, {len(trace.calls)} calls -> {args.calls}")
     return 0

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from callscope.domain.allocation import CALLSCOPE, AllocationPolicy
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.domain.errors import NotFound
+from callscope.domain.progress import Progress, unreported
 from callscope.domain.visits import VisitMode
 from callscope.replay.generate import Trace, TraceCall, TraceVisit
 from callscope.services.calls import record_call_event
@@ -55,8 +56,11 @@ class Score:
     methods: dict[str, list[float]] = field(default_factory=dict)  # [calls, right, confidence]
 
 
-def replay(storage: Storage, trace: Trace, setup: ReplaySetup) -> Score:
-    """Play every visit start, heartbeat and call of `trace` in time order."""
+def replay(
+    storage: Storage, trace: Trace, setup: ReplaySetup, progress: Progress = unreported
+) -> Score:
+    """Play every visit start, heartbeat and call of `trace` in time order; `progress` hears
+    the trace minutes played of the trace's length."""
     rng = random.Random(setup.seed)
     visits_by_id = {v.visit_id: v for v in trace.visits}
     shown: dict[str, Shown] = {}
@@ -69,8 +73,12 @@ def replay(storage: Storage, trace: Trace, setup: ReplaySetup) -> Score:
         heapq.heappush(queue, (call.at, len(trace.visits) + order, "call", call.call_id))
     calls_by_id = {c.call_id: c for c in trace.calls}
     order = len(trace.visits) + len(trace.calls)
+    minutes, played = _trace_minutes(trace), -1
     while queue:
         at, _, kind, key = heapq.heappop(queue)
+        if int(at // 60) > played:  # once a trace minute: a report per event cost ~5%
+            played = int(at // 60)
+            progress(played, minutes)
         now = setup.start + timedelta(seconds=at)
         if kind == "visit":
             visit = visits_by_id[key]
@@ -92,7 +100,13 @@ def replay(storage: Storage, trace: Trace, setup: ReplaySetup) -> Score:
         else:
             call = calls_by_id[key]
             _call(storage, setup, call, shown, back, visits_by_id, now, rng, score)
+    progress(minutes, minutes)
     return score
+
+
+def _trace_minutes(trace: Trace) -> int:
+    ends = [v.end for v in trace.visits] + [c.at for c in trace.calls]
+    return int(max(ends, default=0.0) // 60) + 1
 
 
 def _start(storage: Storage, setup: ReplaySetup, visit: TraceVisit, now: datetime) -> Shown:

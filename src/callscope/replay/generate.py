@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from callscope.domain.errors import InvalidInput
+from callscope.domain.progress import Progress, unreported
 
 VISIT_HEADER = ("visit_id", "start", "end", "landing_url", "referrer")
 CALL_HEADER = ("call_id", "at", "visit_id", "caller")
@@ -99,14 +100,17 @@ class TraceParams:
     local_caller_share: float = 0.8
 
 
-def generate_trace(params: TraceParams, seed: int) -> Trace:
-    """Visits from a diurnal Poisson process and the calls they make; same seed, same trace."""
+def generate_trace(params: TraceParams, seed: int, progress: Progress = unreported) -> Trace:
+    """Visits from a diurnal Poisson process and the calls they make; same seed, same trace.
+    `progress` hears the trace hours generated of its length."""
     _check(params)
     rng = random.Random(seed)
     callers = _CallerBook(rng, params)
     visits: list[TraceVisit] = []
     pending: list[tuple[float, str | None, str]] = []
+    hours = int(params.days * DAY // HOUR)
     for index, start in enumerate(_arrival_times(params.visits_per_day, params, rng), 1):
+        progress(int(start // HOUR), hours)
         visit = _visit(f"v{index:06d}", start, params, rng)
         visits.append(visit)
         if rng.random() < params.call_probability:
@@ -114,6 +118,7 @@ def generate_trace(params: TraceParams, seed: int) -> Trace:
     for at in _arrival_times(params.outside_calls_per_day, params, rng):
         pending.append((_ms(at), None, callers.fresh()))
     pending.sort(key=lambda call: call[0])
+    progress(hours, hours)
     calls = (TraceCall(f"c{i:06d}", at, vid, who) for i, (at, vid, who) in enumerate(pending, 1))
     return Trace(tuple(visits), tuple(calls))
 

@@ -16,6 +16,7 @@ from callscope.domain.allocation import (
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, Site
 from callscope.domain.visits import Lease, Visit, VisitMode, lease_end
+from callscope.services.lease_slots import LeaseSlots
 from callscope.services.ports import UnitOfWork
 
 CLAIM_ATTEMPTS = 4
@@ -30,6 +31,7 @@ class Allocation:
     hold_seconds: int
     rng: random.Random
     leases_per_client: int | None = None
+    slots: LeaseSlots | None = None  # the cap shared across processes, when configured
 
 
 def assign(
@@ -39,7 +41,7 @@ def assign(
     back); when the pool is full, the extension number with a fresh code; else a static number
     of the visit's channel; else the site's own number (the visit is unattributable)."""
     until = lease_end(now, pool.hold_seconds)
-    if _client_has_enough(uow, site, visit, pool, now):
+    if _client_has_enough(uow, site, visit, pool, now, until):
         # A flood from one address must not drain the pool: it gets what an exhausted pool gives.
         visit = replace(visit, reason="too many visits from one address")
         return _instead_of_pool(uow, site, visit, until, now, pool.rng)
@@ -58,15 +60,24 @@ def assign(
                 reason=None,
             )
             return leased, number or shown_number(uow, site, leased)
+    if pool.slots is not None and pool.leases_per_client is not None and visit.client:
+        pool.slots.release(site.id, visit.client, visit.id)  # reserved, but nothing was free
     return _fallback(uow, site, visit, until, now, pool.rng)
 
 
 def _client_has_enough(
-    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime
+    uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime, until: datetime
 ) -> bool:
-    if pool.leases_per_client is None or visit.client is None:
+    """The address holds its cap of pool numbers. The database's count alone lets concurrent
+    visits in several processes all pass it; the shared slots (one atomic check) do not."""
+    cap = pool.leases_per_client
+    if cap is None or visit.client is None:
         return False
-    return uow.visits.live_pool_leases(site.id, visit.client, now) >= pool.leases_per_client
+    if uow.visits.live_pool_leases(site.id, visit.client, now) >= cap:
+        return True
+    if pool.slots is None:
+        return False
+    return pool.slots.reserve(site.id, visit.client, visit.id, cap, now, until) is False
 
 
 def _claim(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from callscope.domain.progress import Progress, unreported
 from callscope.services import rollups
 from callscope.services.ports import Storage
 
 
-def purge(storage: Storage, cutoff: datetime) -> dict[str, int]:
-    """Delete what is older than `cutoff`, in every account; returns rows deleted per table."""
+def purge(storage: Storage, cutoff: datetime, progress: Progress = unreported) -> dict[str, int]:
+    """Delete what is older than `cutoff`, in every account; returns rows deleted per table.
+    `progress` hears the tables done."""
     with storage.write() as uow:
-        deleted = uow.privacy.purge_before(cutoff)
+        deleted = uow.privacy.purge_before(cutoff, progress)
         uow.commit()
     return deleted
 

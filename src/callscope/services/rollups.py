@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from callscope.domain.calls import Call, CallStatus
+from callscope.domain.progress import Progress, unreported
 from callscope.domain.reporting import (
     ANSWERED,
     CHANNEL_GROUPINGS,
@@ -139,15 +140,16 @@ def site_zone_cached(storage: Storage, uow: UnitOfWork, site_id: int) -> ZoneInf
     return zone
 
 
-def rebuild(storage: Storage, site_id: int | None = None) -> int:
+def rebuild(storage: Storage, site_id: int | None = None, progress: Progress = unreported) -> int:
     """Recompute the rollups of one site (or all) from the stored calls and visits; returns
-    how many sites were rebuilt."""
+    how many sites were rebuilt. `progress` hears the sites done."""
     with storage.write() as uow:
         uow.rollups.lock_raw_tables()
         zones = uow.rollups.site_zones(site_id)
-        for site, name in zones:
+        for done, (site, name) in enumerate(zones, 1):
             uow.rollups.forget_uncounted_calls(site)
             uow.rollups.rebuild(site, name)
+            progress(done, len(zones))
         uow.commit()
     return len(zones)
 

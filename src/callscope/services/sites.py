@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from callscope.domain.channel import Channel
@@ -60,7 +60,52 @@ def add_number(
         number = uow.numbers.add(
             site.id, draft.number, draft.kind, draft.channel, draft.forward_to, now
         )
+        uow.numbers.routes_changed()
         uow.commit()
+    return number
+
+
+@dataclass(frozen=True)
+class NumberChange:
+    """New values of a number's channel and forward number; only the fields named in `fields`
+    change (a forward number of None: the site's own)."""
+
+    fields: frozenset[str]
+    channel: Channel | None = None
+    forward_to: str | None = None
+
+
+def change_number(
+    storage: Storage, account_id: int, site_id: int, number_id: int, change: NumberChange
+) -> TrackingNumber:
+    """Change where a number forwards or which channel it stands for; every server process
+    routes the new way within a second (see RouteTable)."""
+    with storage.write() as uow:
+        number = _owned_number(uow, account_id, site_id, number_id)
+        values = {name: getattr(change, name) for name in change.fields}
+        number = replace(number, **values)
+        if number.kind is NumberKind.STATIC and number.channel is None:
+            raise InvalidInput("a static number needs the channel it stands for")
+        uow.numbers.change(number.id, number.channel, number.forward_to)
+        uow.numbers.routes_changed()
+        uow.commit()
+    return number
+
+
+def remove_number(storage: Storage, account_id: int, site_id: int, number_id: int) -> None:
+    """Stop tracking a number: calls to it stop being routed within a second everywhere."""
+    with storage.write() as uow:
+        number = _owned_number(uow, account_id, site_id, number_id)
+        uow.numbers.remove(number.id)
+        uow.numbers.routes_changed()
+        uow.commit()
+
+
+def _owned_number(uow: UnitOfWork, account_id: int, site_id: int, number_id: int) -> TrackingNumber:
+    site = owned_site(uow, account_id, site_id)
+    number = uow.numbers.get(number_id)
+    if number is None or number.site_id != site.id:
+        raise NotFound("unknown number")
     return number
 
 

@@ -21,6 +21,7 @@ from callscope.domain.sites import Site
 from callscope.domain.visits import Visit, VisitMode, lease_end
 from callscope.services import rollups
 from callscope.services.assignment import Allocation, assign, shown_number
+from callscope.services.lease_slots import LeaseSlots
 from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.secrets import stored_secret
 
@@ -64,25 +65,33 @@ def start_visit(
     rng: random.Random | None = None,
     policy: AllocationPolicy = CALLSCOPE,
     leases_per_client: int | None = None,
+    slots: LeaseSlots | None = None,
 ) -> Assignment:
     """Store the visit and give it a number under `policy` (the production one by default);
-    one client address holds at most `leases_per_client` pool numbers at once."""
-    with storage.write() as uow:
-        site = _site_by_key(storage, uow, request.site_key)
-        if site is None:
-            raise NotFound("unknown site_key")
-        if not site.allows_origin(request.origin):
-            raise Forbidden("this origin is not allowed for the site")
-        if is_bot(request.user_agent):
-            return Assignment(None, site.forward_to, site)
-        visit = _new_visit(site, request, now)
-        pool = Allocation(
-            policy, policy.hold_seconds(lease_seconds), rng or random.Random(), leases_per_client
-        )
-        visit, number = assign(uow, site, visit, pool, now)
-        uow.visits.add(visit)
-        rollups.add_visit(uow, visit, site)
-        uow.commit()
+    one client address holds at most `leases_per_client` pool numbers at once (in every
+    process together when `slots` share the count)."""
+    site: Site | None = None
+    visit: Visit | None = None
+    try:
+        with storage.write() as uow:
+            site = _site_by_key(storage, uow, request.site_key)
+            if site is None:
+                raise NotFound("unknown site_key")
+            if not site.allows_origin(request.origin):
+                raise Forbidden("this origin is not allowed for the site")
+            if is_bot(request.user_agent):
+                return Assignment(None, site.forward_to, site)
+            visit = _new_visit(site, request, now)
+            hold = policy.hold_seconds(lease_seconds)
+            pool = Allocation(policy, hold, rng or random.Random(), leases_per_client, slots)
+            visit, number = assign(uow, site, visit, pool, now)
+            uow.visits.add(visit)
+            rollups.add_visit(uow, visit, site)
+            uow.commit()
+    except Exception:
+        if slots is not None and site is not None and visit is not None and visit.client:
+            slots.release(site.id, visit.client, visit.id)  # the slot of a lease never stored
+        raise
     return Assignment(visit, number, site)
 
 
@@ -93,6 +102,7 @@ def heartbeat(
     now: datetime,
     policy: AllocationPolicy = CALLSCOPE,
     rng: random.Random | None = None,
+    slots: LeaseSlots | None = None,
 ) -> Assignment:
     """Extend the visit's lease; if it had lapsed, lease again (maybe another number). A policy
     whose holds do not follow heartbeats only notes that the visitor is still there."""
@@ -102,7 +112,8 @@ def heartbeat(
             raise NotFound("unknown visit")
         site = uow.sites.get(visit.site_id)
         assert site is not None
-        pool = Allocation(policy, policy.hold_seconds(lease_seconds), rng or random.Random())
+        hold = policy.hold_seconds(lease_seconds)
+        pool = Allocation(policy, hold, rng or random.Random(), slots=slots)
         visit = _keep(uow, site, replace(visit, last_seen_at=now), pool, now)
         number = shown_number(uow, site, visit)
         uow.commit()
@@ -117,6 +128,8 @@ def _keep(uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: date
     until = lease_end(now, pool.hold_seconds)
     if held and uow.leases.extend(visit.id, visit.number_id or 0, visit.ext, now, until):
         uow.visits.touch(visit.id, now, until)
+        if pool.slots is not None and visit.client and visit.mode is VisitMode.POOL:
+            pool.slots.extend(site.id, visit.client, visit.id, now, until)  # the slot lives as long
         return replace(visit, expires_at=until)
     if visit.mode is not VisitMode.STATIC:
         visit, _ = assign(uow, site, visit, pool, now)

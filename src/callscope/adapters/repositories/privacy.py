@@ -18,13 +18,14 @@ from callscope.adapters.tables.rollups import (
     uncounted_visits,
     visit_rollups,
 )
+from callscope.domain.progress import Progress, unreported
 
 
 class PrivacyRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def purge_before(self, cutoff: datetime) -> dict[str, int]:
+    def purge_before(self, cutoff: datetime, progress: Progress = unreported) -> dict[str, int]:
         """Delete calls, their events, visits, leases and webhook payloads older than `cutoff`."""
         old_calls = select(calls.c.call_id).where(calls.c.started_at < cutoff)
         steps: list[tuple[Table, object]] = [
@@ -41,10 +42,11 @@ class PrivacyRepository:
             (uncounted_visits, older_than(self._conn, uncounted_visits, cutoff)),
             (uncounted_calls, older_than(self._conn, uncounted_calls, cutoff)),
         ]
-        return {
-            table.name: self._conn.execute(delete(table).where(condition)).rowcount  # type: ignore[arg-type]
-            for table, condition in steps
-        }
+        deleted = {}
+        for done, (table, condition) in enumerate(steps, 1):
+            deleted[table.name] = self._conn.execute(delete(table).where(condition)).rowcount  # type: ignore[arg-type]
+            progress(done, len(steps))
+        return deleted
 
     def erase_caller(self, account_id: int, caller: str) -> int:
         """Remove a caller's number from the account's calls, route notes and queued webhooks;

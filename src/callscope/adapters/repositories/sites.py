@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
-from callscope.adapters.tables.core import sites, tracking_numbers
+from callscope.adapters.tables.core import leases, sites, tracking_numbers
+from callscope.adapters.tables.routing import route_version
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, RouteEntry, Site, TrackingNumber
 
 # Built once: every visit looks its site up by key (see leasing.py on why).
 _BY_KEY = select(sites).where(sites.c.site_key == bindparam("b_key"))
+ROUTES_CHANNEL = "callscope_routes"  # PostgreSQL NOTIFY channel of routing changes
 _NUMBER = select(tracking_numbers).where(tracking_numbers.c.id == bindparam("b_id"))
 
 
@@ -90,6 +92,29 @@ class NumberRepository:
             query = query.where(tracking_numbers.c.kind == kind.value)
         query = query.order_by(tracking_numbers.c.id)
         return [rows.tracking_number(r) for r in self._conn.execute(query).mappings()]
+
+    def change(self, number_id: int, channel: Channel | None, forward_to: str | None) -> None:
+        values = {**rows.channel_columns(channel), "forward_to": forward_to}
+        self._conn.execute(
+            update(tracking_numbers).where(tracking_numbers.c.id == number_id).values(**values)
+        )
+
+    def remove(self, number_id: int) -> None:
+        """Delete the number and its leases (visits that held it fall back to the site's
+        number at their next heartbeat; calls keep the number they dialled as text)."""
+        self._conn.execute(delete(leases).where(leases.c.number_id == number_id))
+        self._conn.execute(delete(tracking_numbers).where(tracking_numbers.c.id == number_id))
+
+    def routes_changed(self) -> None:
+        """Note a routing change; on PostgreSQL listeners hear of it when this commits."""
+        bump = update(route_version).where(route_version.c.id == 1)
+        self._conn.execute(bump.values(version=route_version.c.version + 1))
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": ROUTES_CHANNEL})
+
+    def routes_version(self) -> int:
+        query = select(route_version.c.version).where(route_version.c.id == 1)
+        return int(self._conn.execute(query).scalar() or 0)
 
     def count(self, site_id: int, kind: NumberKind) -> int:
         """How many numbers of `kind` the site has (without loading them)."""

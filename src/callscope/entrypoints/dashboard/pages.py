@@ -21,7 +21,7 @@ from callscope.entrypoints.dashboard.session import (
     sign_in,
     sign_out,
 )
-from callscope.entrypoints.http.deps import NowDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
 from callscope.services import exports, reports, sites, webhooks
 from callscope.services import pool as pool_service
@@ -123,6 +123,7 @@ def overview(
     site_id: int,
     storage: StorageDep,
     who: SignedInDep,
+    reads: ReportStorageDep,
     request: Request,
     settings: SettingsDep,
     now: NowDep,
@@ -135,11 +136,11 @@ def overview(
     start, end = _days(days, now, context["site"])
     seconds = settings.qualified_seconds
     report = reports.build_report(
-        storage, who.account_id, ReportQuery(site_id, start, end, by, seconds)
+        reads, who.account_id, ReportQuery(site_id, start, end, by, seconds)
     )
     key = sort if sort in SORTABLE else "calls"
     rows = sorted(report.rows, key=lambda r: _sort_key(asdict(r)[key]), reverse=desc)
-    series = reports.call_series(storage, who.account_id, site_id, start, end)
+    series = reports.call_series(reads, who.account_id, site_id, start, end)
     chart = charts.stacked_bars(series.days, series.series, "Calls by channel per day")
     return render.page(
         "overview.html",
@@ -168,6 +169,7 @@ def call_log(
     site_id: int,
     storage: StorageDep,
     who: SignedInDep,
+    reads: ReportStorageDep,
     request: Request,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 7,
@@ -186,7 +188,7 @@ def call_log(
         source or None,
         limit=500,
     )
-    found = reports.call_log(storage, who.account_id, query)
+    found = reports.call_log(reads, who.account_id, query)
     filters = {"days": days, "status": status, "first_time": first_time, "source": source}
     return render.page("calls.html", **context, calls=found, filters=filters)
 
@@ -196,6 +198,7 @@ def pool(
     site_id: int,
     storage: StorageDep,
     who: SignedInDep,
+    reads: ReportStorageDep,
     request: Request,
     settings: SettingsDep,
     now: NowDep,
@@ -203,7 +206,7 @@ def pool(
     context = _context(storage, who, site_id, request, "pool")
     start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     grace = settings.lease_seconds / 60
-    usage = pool_service.pool_usage(storage, who.account_id, site_id, start, now, grace)
+    usage = pool_service.pool_usage(reads, who.account_id, site_id, start, now, grace)
     labels = [
         charts.short_day(h.astimezone(context["zone"]).date().isoformat()) for h in usage.hours
     ]
@@ -234,12 +237,13 @@ def export(
     kind: Literal["calls.csv", "report.csv", "google-ads.csv"],
     storage: StorageDep,
     who: SignedInDep,
+    reads: ReportStorageDep,
     now: NowDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     by: Grouping = Grouping.SOURCE,
 ) -> Response:
     site = sites.get_site(storage, who.account_id, site_id)
     start, end = _days(days, now, site)
-    text = exports.export_csv(storage, who.account_id, site_id, kind, start, end, by)
+    text = exports.export_csv(reads, who.account_id, site_id, kind, start, end, by)
     headers = {"Content-Disposition": f'attachment; filename="{site.site_key}-{kind}"'}
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from callscope.domain.reporting import CallFilter
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
 from callscope.entrypoints.http.deps import (
     AdminDep,
     NowDep,
+    NumberId,
     PeriodDep,
     PrincipalDep,
+    ReportStorageDep,
+    RoutesDep,
     SettingsDep,
     SiteId,
     StorageDep,
@@ -22,6 +25,7 @@ from callscope.entrypoints.http.schemas import (
     ChannelBody,
     NumberIn,
     NumberOut,
+    NumberPatch,
     SiteIn,
     SiteOut,
 )
@@ -99,6 +103,40 @@ def add_number(
     return number_out(sites.add_number(storage, principal.account_id, site_id, draft, now))
 
 
+@router.patch("/v1/sites/{site_id}/numbers/{number_id}", response_model=NumberOut)
+def change_number(
+    site_id: SiteId,
+    number_id: NumberId,
+    body: NumberPatch,
+    storage: StorageDep,
+    routes: RoutesDep,
+    settings: SettingsDep,
+    principal: AdminDep,
+) -> NumberOut:
+    forward_to = to_e164(body.forward_to, settings.default_region) if body.forward_to else None
+    change = sites.NumberChange(
+        fields=frozenset(body.model_fields_set),
+        channel=body.channel.to_domain() if body.channel else None,
+        forward_to=forward_to,
+    )
+    number = sites.change_number(storage, principal.account_id, site_id, number_id, change)
+    routes.forget()  # this process routes the new way at once; the others within a second
+    return number_out(number)
+
+
+@router.delete("/v1/sites/{site_id}/numbers/{number_id}", status_code=204)
+def remove_number(
+    site_id: SiteId,
+    number_id: NumberId,
+    storage: StorageDep,
+    routes: RoutesDep,
+    principal: AdminDep,
+) -> Response:
+    sites.remove_number(storage, principal.account_id, site_id, number_id)
+    routes.forget()
+    return Response(status_code=204)
+
+
 @router.get("/v1/sites/{site_id}/numbers")
 def list_numbers(
     site_id: SiteId, storage: StorageDep, principal: PrincipalDep
@@ -109,7 +147,7 @@ def list_numbers(
 
 @router.get("/v1/calls")
 def list_calls(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     chosen: PeriodDep,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
+from callscope.adapters.redis_limits import RedisLimits
+from callscope.adapters.replica import ReplicaStorage
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.dashboard import pages as dashboard
@@ -22,8 +24,7 @@ from callscope.entrypoints.http import (
 )
 from callscope.entrypoints.http.background import background_work
 from callscope.entrypoints.http.cors import PublicCors
-from callscope.entrypoints.http.deps import VisitLimits
-from callscope.entrypoints.http.rate_limit import TokenBuckets
+from callscope.entrypoints.http.rate_limit import VisitLimits
 from callscope.entrypoints.http.request_log import RequestLog
 from callscope.settings import Settings
 
@@ -51,11 +52,21 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = storage or Storage.connect(
         settings.database_url, settings.auto_migrate, settings.database_pool_size
     )
-    app.state.routes = RouteTable(app.state.storage)
-    per_ip, per_site = settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute
+    app.state.report_storage = app.state.storage
+    if settings.database_replica_url:
+        app.state.report_storage = ReplicaStorage(
+            app.state.storage,
+            settings.database_replica_url,
+            settings.database_replica_max_lag_seconds,
+            settings.database_pool_size,
+        )
+    app.state.routes = RouteTable(app.state.storage, bulk=app.state.report_storage)
+    shared = (
+        RedisLimits(settings.redis_url, settings.redis_key_prefix) if settings.redis_url else None
+    )
+    app.state.shared_limits = shared
     app.state.visit_limits = VisitLimits(
-        address=TokenBuckets(per_ip, burst=max(1.0, per_ip / 3)),
-        site=TokenBuckets(per_site, burst=max(1.0, per_site / 3)),
+        settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute, shared
     )
     errors.install(app)
     dashboard.install(app)

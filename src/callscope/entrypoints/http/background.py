@@ -1,6 +1,6 @@
-"""What the server does besides answering requests: deliver due webhooks, and count stored
-visits and calls into the report rollups. Each runs on a thread, again and again, until
-shutdown."""
+"""What the server does besides answering requests: deliver due webhooks, count stored
+visits and calls into the report rollups (each on a thread, again and again), and hear of
+routing changes made by any process, until shutdown."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from callscope.adapters.route_changes import RouteChanges
+from callscope.adapters.storage import Storage
 from callscope.logs import log_event
 from callscope.services import rollups, webhooks
-from callscope.services.ports import Storage
 
 COUNT_INTERVAL = 1.0  # seconds between two counts of new visits (and of new calls)
 
@@ -36,11 +37,16 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
             _every(COUNT_INTERVAL, "call_counter_error", lambda: rollups.count_calls(storage))
         ),
     ]
+    changes = RouteChanges(storage, app.state.routes.forget)
+    changes.start()
     try:
         yield
     finally:
         for task in tasks:
             task.cancel()
+        await asyncio.to_thread(changes.stop)
+        if app.state.report_storage is not storage:
+            app.state.report_storage.close()  # the replica's connections
 
 
 async def _every(interval: float, error_event: str, work: Callable[[], object]) -> None:

@@ -17,9 +17,10 @@ from callscope.adapters.route_table import RouteTable
 from callscope.domain.errors import Unauthorized
 from callscope.domain.sites import Site
 from callscope.entrypoints.http.periods import period
-from callscope.entrypoints.http.rate_limit import TokenBuckets
+from callscope.entrypoints.http.rate_limit import VisitLimits
 from callscope.services import reports, sites
 from callscope.services.accounts import Principal, authenticate
+from callscope.services.lease_slots import LeaseSlots
 from callscope.services.ports import Storage
 from callscope.settings import Settings
 
@@ -34,8 +35,10 @@ async def get_storage(request: Request) -> Storage:
     return storage
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
+async def get_report_storage(request: Request) -> Storage:
+    """Storage whose reads may come from the read replica (reports, exports, dashboard)."""
+    storage: Storage = request.app.state.report_storage
+    return storage
 
 
 async def get_routes(request: Request) -> RouteTable:
@@ -43,17 +46,15 @@ async def get_routes(request: Request) -> RouteTable:
     return routes
 
 
-@dataclass(frozen=True)
-class VisitLimits:
-    """The token buckets the public visit endpoint takes from: per client address, per site."""
-
-    address: TokenBuckets
-    site: TokenBuckets
-
-
 async def get_visit_limits(request: Request) -> VisitLimits:
     limits: VisitLimits = request.app.state.visit_limits
     return limits
+
+
+async def get_lease_slots(request: Request) -> LeaseSlots | None:
+    """The lease slots shared through Redis (CALLSCOPE_REDIS_URL); None: per process."""
+    slots: LeaseSlots | None = request.app.state.shared_limits
+    return slots
 
 
 async def get_qualified_seconds(settings: SettingsDep) -> int:
@@ -65,13 +66,18 @@ async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+ReportStorageDep = Annotated[Storage, Depends(get_report_storage)]
 NowDep = Annotated[datetime, Depends(get_now)]
 VisitLimitsDep = Annotated[VisitLimits, Depends(get_visit_limits)]
+LeaseSlotsDep = Annotated[LeaseSlots | None, Depends(get_lease_slots)]
 QualifiedSecondsDep = Annotated[int, Depends(get_qualified_seconds)]
 
 # Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).
 MAX_ID = 2**63 - 1
 SiteId = Annotated[int, Path(ge=1, le=MAX_ID)]
+NumberId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SiteParam = Annotated[int, Query(ge=1, le=MAX_ID, description="the site's id")]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RoutesDep = Annotated[RouteTable, Depends(get_routes)]

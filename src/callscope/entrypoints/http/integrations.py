@@ -19,6 +19,7 @@ from callscope.entrypoints.http.deps import (
     PeriodDep,
     PrincipalDep,
     QualifiedSecondsDep,
+    ReportStorageDep,
     SiteId,
     SiteParam,
     StorageDep,
@@ -86,7 +87,7 @@ def _csv(text: str, name: str) -> Response:
 @router.get("/v1/exports/{kind}", response_class=Response)
 def export_csv(
     kind: Literal["calls.csv", "report.csv"],
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     chosen: PeriodDep,
@@ -103,7 +104,7 @@ def export_csv(
 
 @router.get("/v1/integrations/google-ads.csv", response_class=Response)
 def google_ads(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     chosen: PeriodDep,
@@ -123,7 +124,7 @@ def google_ads(
 
 @router.get("/v1/integrations/ga4")
 def ga4(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     chosen: PeriodDep,

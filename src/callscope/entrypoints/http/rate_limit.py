@@ -1,7 +1,6 @@
-"""Token buckets per client address and per site on the public visit endpoint, in memory.
-
-Each server process keeps its own buckets, so with N processes the effective limit is up to
-N times the setting; the per-address lease cap in the visit service holds across processes."""
+"""Token buckets per client address and per site on the public visit endpoint: in Redis,
+shared by every server process, when `CALLSCOPE_REDIS_URL` is set; else, and while Redis is
+unreachable, in each process's memory (so N processes allow up to N times the setting)."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from callscope.adapters.redis_limits import RedisLimits
 from callscope.domain.errors import DomainError
 
 MAX_KEYS = 100_000  # bounded memory under a flood of distinct addresses
@@ -55,3 +55,41 @@ class TokenBuckets:
         self._buckets[key] = (tokens, now)
         while len(self._buckets) > MAX_KEYS:
             self._buckets.popitem(last=False)
+
+
+class VisitLimits:
+    """The visit endpoint's limits: `per_ip` a minute per client address and `per_site` a
+    minute per site, bursts of a third of each; 0 turns one off."""
+
+    def __init__(self, per_ip: float, per_site: float, shared: RedisLimits | None = None) -> None:
+        self._rates = (per_ip, per_site)
+        self._address = TokenBuckets(per_ip, burst=_burst(per_ip))
+        self._site = TokenBuckets(per_site, burst=_burst(per_site))
+        self._shared = shared
+
+    def take(self, client: str, site_key: str) -> None:
+        """Spend a visit of the address and of the site, or raise RateLimited."""
+        if self._shared is not None and self._take_shared(self._shared, client, site_key):
+            return
+        self._address.take(client, "address")
+        self._site.take(site_key, "site")
+
+    def _take_shared(self, shared: RedisLimits, client: str, site_key: str) -> bool:
+        """True when Redis decided (allowed, or raised); False: ask this process's buckets."""
+        per_ip, per_site = self._rates
+        named = (("address", f"ip:{client}", per_ip), ("site", f"site:{site_key}", per_site))
+        kept = [(what, key, rate) for what, key, rate in named if rate > 0]
+        if not kept:
+            return True
+        answer = shared.take([(key, rate, _burst(rate)) for _, key, rate in kept])
+        if answer is None:
+            return False
+        refused, wait = answer
+        if refused:
+            what = kept[refused - 1][0]
+            raise RateLimited(f"too many visits from this {what}; slow down", retry_after=wait)
+        return True
+
+
+def _burst(per_minute: float) -> float:
+    return max(1.0, per_minute / 3)

@@ -14,8 +14,8 @@ from callscope.entrypoints.http.deps import (
     PeriodDep,
     PrincipalDep,
     QualifiedSecondsDep,
+    ReportStorageDep,
     SiteParam,
-    StorageDep,
 )
 from callscope.services import reports, sites
 from callscope.services.reports import Report, ReportQuery
@@ -40,7 +40,7 @@ def report_out(report: Report) -> dict[str, object]:
 
 @router.get("/v1/reports/channels")
 def channels(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     chosen: PeriodDep,
@@ -56,7 +56,7 @@ def channels(
 
 @router.get("/v1/reports/usage")
 def usage(
-    storage: StorageDep,
+    storage: ReportStorageDep,
     principal: PrincipalDep,
     now: NowDep,
     site: SiteParam,

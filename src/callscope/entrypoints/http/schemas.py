@@ -198,6 +198,15 @@ class NumberIn(Strict):
     forward_to: str | None = Field(None, max_length=40)
 
 
+class NumberPatch(Strict):
+    """Fields left out stay as they are; `forward_to: null` forwards to the site's number."""
+
+    # A misspelt field would otherwise be a silent no-op that answers 200.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    channel: ChannelBody | None = None
+    forward_to: str | None = Field(None, max_length=40)
+
+
 class NumberOut(BaseModel):
     number_id: int
     site_id: int

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from callscope.entrypoints.http.deps import (
+    LeaseSlotsDep,
     NowDep,
     PrincipalDep,
     SettingsDep,
@@ -36,11 +37,12 @@ def create_visit(
     settings: SettingsDep,
     now: NowDep,
     limits: VisitLimitsDep,
+    slots: LeaseSlotsDep,
     user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
     address = request.client.host if request.client else "unknown"
-    limits.address.take(address, "address")
-    limits.site.take(body.site_key, "site")
+    client = service.address_hash(storage, address)  # Redis keys never hold the address
+    limits.take(client, body.site_key)
     visit_request = service.VisitRequest(
         site_key=body.site_key,
         landing_url=body.landing_url,
@@ -51,7 +53,7 @@ def create_visit(
         first_touch_url=body.first_touch.landing_url if body.first_touch else None,
         first_touch_referrer=body.first_touch.referrer if body.first_touch else None,
         ga_client_id=body.ga_client_id,
-        client=service.address_hash(storage, address),
+        client=client,
     )
     assignment = service.start_visit(
         storage,
@@ -59,6 +61,7 @@ def create_visit(
         settings.lease_seconds,
         now,
         leases_per_client=settings.leases_per_ip,
+        slots=slots,
     )
     visit = assignment.visit
     log_event(
@@ -82,8 +85,10 @@ def create_visit(
 
 
 @router.post("/v1/visits/{visit_id}/heartbeat", response_model=HeartbeatOut)
-def heartbeat(visit_id: str, storage: StorageDep, settings: SettingsDep, now: NowDep) -> Response:
-    assignment = service.heartbeat(storage, visit_id, settings.lease_seconds, now)
+def heartbeat(
+    visit_id: str, storage: StorageDep, settings: SettingsDep, now: NowDep, slots: LeaseSlotsDep
+) -> Response:
+    assignment = service.heartbeat(storage, visit_id, settings.lease_seconds, now, slots=slots)
     visit = assignment.visit
     out = HeartbeatOut(
         expires_at=visit.expires_at if visit else None,
