@@ -8,10 +8,12 @@ from callscope.domain.calls import CallEvent, EventKind
 from callscope.services.accounts import create_account
 from callscope.services.calls import record_call_event
 from callscope.services.privacy import purge
+from callscope.services.visits import VisitRequest, start_visit
 from tests.conftest import Api
 from tests.integration.test_call_flow import POOL_NUMBER, make_site, site_key
 
 CALLER = "+12125550123"
+YEAR = timedelta(days=400)
 
 
 def call_at(api: Api, call_id: str, at: datetime, caller: str = CALLER) -> None:
@@ -21,14 +23,17 @@ def call_at(api: Api, call_id: str, at: datetime, caller: str = CALLER) -> None:
 
 def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(api: Api) -> None:
     site_id = make_site(api)
-    api.client.post(
-        "/v1/visits", json={"site_key": site_key(api, site_id), "landing_url": "https://a/?gclid=1"}
-    )
+    key = site_key(api, site_id)
     now = datetime.now(UTC)
+    old = start_visit(api.storage, VisitRequest(key, "https://a/?gclid=old"), 900, now - YEAR)
+    api.client.post("/v1/visits", json={"site_key": key, "landing_url": "https://a/?gclid=1"})
     call_at(api, "old", now - timedelta(days=400))
     call_at(api, "new", now - timedelta(days=3))
     deleted = purge(api.storage, now - timedelta(days=365))
-    assert (deleted["calls"], deleted["call_events"], deleted["visits"]) == (1, 1, 0)
+    assert (deleted["calls"], deleted["call_events"]) == (1, 1)
+    assert (deleted["visits"], deleted["leases"]) == (1, 1)  # the old visit and its lease
+    assert old.visit is not None
+    assert api.client.get(f"/v1/visits/{old.visit.id}", headers=api.admin).status_code == 404
     log = api.client.get(
         "/v1/calls",
         headers=api.admin,

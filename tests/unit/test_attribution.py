@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from callscope.domain import attribution
 from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Attribution, AttributionMethod
 from callscope.domain.channel import Channel
@@ -83,7 +86,20 @@ def test_no_holder_and_no_history_is_unattributed_with_zero_confidence() -> None
     assert (found.method, found.confidence, found.visit_id) == (AttributionMethod.NONE, 0.0, None)
 
 
-def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_per_chain() -> None:
+def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_per_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A factor below 1 tells "once per chain" from "once per call" (the shipped 1.0 cannot).
+    monkeypatch.setattr(attribution, "HISTORY_FACTOR", 0.8)
+    first = Attribution(AttributionMethod.POOL, 0.9, GOOGLE, "v0")
+    second = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=first))
+    assert (second.method, second.confidence) == (AttributionMethod.CALLER_HISTORY, 0.72)
+    third = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=second))
+    assert (third.method, third.visit_id, third.confidence) == (
+        AttributionMethod.CALLER_HISTORY,
+        "v0",
+        0.72,  # not 0.576: the chain was discounted once, at its first repeat
+    )
     earlier = Attribution(AttributionMethod.CALLER_HISTORY, 0.72, GOOGLE, "v0")
     three_hours_after = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=earlier))
     assert (three_hours_after.method, three_hours_after.visit_id) == (
