@@ -77,6 +77,7 @@ def test_route_keeps_forwarding_callers_when_postgresql_is_cut_off(
         f"{url}/v1/visits", timeout=30, json={"site_key": "sk_any", "landing_url": "https://a/"}
     )
     assert visit.status_code == 503
+    assert visit.headers["Retry-After"] == "5"
     assert visit.json() == {"error": "storage unavailable, try again shortly"}
 
 
