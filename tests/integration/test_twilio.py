@@ -354,3 +354,20 @@ def test_a_dial_outcome_becomes_answered_and_completed_or_one_failure() -> None:
     (failed,) = dial_outcome(call, {"DialCallStatus": "no-answer"}, now)
     assert (failed.failure_code, failed.failure_reason) == ("no-answer", "the agent did not answer")
     assert (typed_ext("4821#"), typed_ext(""), typed_ext(None)) == ("4821", None, None)
+
+
+def test_signalwire_signs_in_its_own_header_and_is_checked_the_same_way(twilio: Twilio) -> None:
+    site_id, _ = twilio.site((POOL_NUMBER, "pool"))
+    params = incoming()
+    wrong = RequestValidator("f" * 32).compute_signature(PUBLIC + "/v1/twilio/voice", params)
+    refused = twilio.client.post(
+        "/v1/twilio/voice", data=params, headers={"X-SignalWire-Signature": wrong}
+    )
+    assert refused.status_code == 403
+    assert twilio.calls(site_id) == []
+    good = RequestValidator(TOKEN).compute_signature(PUBLIC + "/v1/twilio/voice", params)
+    answered = twilio.client.post(
+        "/v1/twilio/voice", data=params, headers={"X-SignalWire-Signature": good}
+    )
+    assert twiml(answered).find("Dial") is not None
+    assert [c["call_id"] for c in twilio.calls(site_id)] == ["CA100"]
