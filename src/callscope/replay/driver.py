@@ -96,7 +96,7 @@ def replay(storage: Storage, trace: Trace, setup: ReplaySetup) -> Score:
 
 def _start(storage: Storage, setup: ReplaySetup, visit: TraceVisit, now: datetime) -> Shown:
     request = VisitRequest(
-        setup.site_key, visit.landing_url, visit.referrer or None, visitor_id=None
+        setup.site_key, visit.landing_url, visit.referrer or None, visitor_id=visit.visitor_id
     )
     assignment = start_visit(
         storage, request, setup.lease_seconds, now, random.Random(visit.visit_id), setup.policy
