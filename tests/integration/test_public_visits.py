@@ -32,7 +32,10 @@ def limited_api(storage: Storage, per_ip: float, per_site: float) -> TestClient:
         leases_per_ip=10_000,
         _env_file=None,
     )
-    return TestClient(create_app(settings, storage=storage))
+    app = create_app(settings, storage=storage)
+    # A stopped clock: Retry-After then depends on the settings only, not on the machine's pace.
+    app.state.address_limits.clock = app.state.site_limits.clock = lambda: 1000.0
+    return TestClient(app)
 
 
 @pytest.fixture
