@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from callscope.domain import attribution
-from callscope.domain.attribution import Evidence, attribute
+from callscope.domain.attribution import Evidence, attribute, code_confidence
 from callscope.domain.calls import Attribution, AttributionMethod
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, TrackingNumber
@@ -109,3 +109,10 @@ def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_pe
     assert three_hours_after.confidence == 0.72  # beats the holder's 0.275, not cut again
     weak = Attribution(AttributionMethod.POOL, 0.2, GOOGLE, "v0")
     assert attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=weak)).visit_id == "v1"
+
+
+def test_a_code_typed_after_its_lease_ended_halves_every_two_hours() -> None:
+    lease = Lease(2, "v1", T0, at(15), ext="4821")
+    assert code_confidence(at(15), lease, VISIT) == 0.98  # the moment it ends: still 0.98
+    assert code_confidence(at(15 + 120), lease, VISIT) == 0.49
+    assert code_confidence(at(15 + 180), lease, VISIT) == 0.346  # 0.98 / 2**1.5, 3 decimals
