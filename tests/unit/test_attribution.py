@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from callscope.domain import attribution
-from callscope.domain.attribution import Evidence, attribute, code_confidence
+from callscope.domain.attribution import Evidence, attribute, code_confidence, late_confidence
 from callscope.domain.calls import Attribution, AttributionMethod
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, TrackingNumber
@@ -116,3 +116,8 @@ def test_a_code_typed_after_its_lease_ended_halves_every_two_hours() -> None:
     assert code_confidence(at(15), lease, VISIT) == 0.98  # the moment it ends: still 0.98
     assert code_confidence(at(15 + 120), lease, VISIT) == 0.49
     assert code_confidence(at(15 + 180), lease, VISIT) == 0.346  # 0.98 / 2**1.5, 3 decimals
+
+
+def test_each_late_step_includes_its_last_minute() -> None:
+    steps = [late_confidence(timedelta(minutes=m)) for m in (5, 5.5, 15, 15.5, 60)]
+    assert steps == [0.15, 0.35, 0.35, 0.55, 0.55]

@@ -78,3 +78,8 @@ def test_aware_times_keep_their_zone_and_naive_ones_are_utc_whatever_the_machine
 
 def test_spans_that_end_do_not_lower_the_peak_below_what_was_open() -> None:
     assert peak_concurrency([(0, 1), (2, 3), (2, 4)]) == 2
+
+
+def test_the_naive_rule_rounds_a_fraction_of_a_number_up() -> None:
+    lines = recommend_pool(TrafficFigures(61, 1, 0), 0.9).reasoning
+    assert lines[8].endswith("gives 2.")  # 61 visits an hour x 1 minute = 1.02 numbers
