@@ -56,8 +56,10 @@ bench-reports: $(STAMP)
 # `$(BIN)/mutmut run` alone reuses the last results. Survivors are explained in docs/mutation.md.
 SCORE := import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
 	caught, total = s["killed"] + s["timeout"], s["total"]; \
-	print("mutation score: %d/%d = %.1f%% killed (%d by timeout; %d survived, %d without tests)" \
-	% (caught, total, 100 * caught / total, s["timeout"], s["survived"], s["no_tests"]))
+	left = total - caught - s["survived"] - s["no_tests"] - s["skipped"] - s["suspicious"]; \
+	print("mutation score: %d/%d = %.1f%% killed (%d by timeout; %d survived, %d without tests, \
+	%d not checked)" % (caught, total, 100 * caught / total, s["timeout"], s["survived"], \
+	s["no_tests"], left))
 
 mutants: $(STAMP)
 	rm -rf mutants
