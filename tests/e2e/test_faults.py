@@ -68,6 +68,7 @@ def test_route_keeps_forwarding_callers_when_postgresql_is_cut_off(
         f"{url}/v1/visits", timeout=30, json={"site_key": "sk_any", "landing_url": "https://a/"}
     )
     assert visit.status_code == 503
+    assert visit.headers["Retry-After"] == "5"
     assert visit.json() == {"error": "storage unavailable, try again shortly"}
 
 
@@ -140,23 +141,42 @@ def test_kill_9_under_load_loses_no_acknowledged_event_and_duplicates_no_call(
 
     process = start_server(env, port, tmp_path / "second.log")
     try:
+        # Before any retry: every event the crashed server acknowledged is in the call log.
+        survived = call_log(url, key)
         retry: list[dict[str, object]] = []
         send_all(url, events, retry, threading.Event())  # the platforms retry everything
-        admin = {"Authorization": f"Bearer {key}"}
-        calls = httpx.get(
-            f"{url}/v1/calls",
-            headers=admin,
-            params={"site": 1, "from": "2000-01-01", "to": "2100-01-01", "limit": 5000},
-        ).json()["calls"]
+        calls = call_log(url, key)
     finally:
         stop_server(process)
+    missing = [body for body in acked if not shows(survived.get(str(body["call_id"])), body)]
+    assert missing == [], f"{len(missing)} acknowledged events lost by kill -9"
     assert len(retry) == len(events)
-    assert sorted(c["call_id"] for c in calls) == sorted({str(e["call_id"]) for e in events})
-    by_id = {c["call_id"]: c for c in calls}
-    for body in acked:
-        call = by_id[body["call_id"]]
-        assert call["status"] == "completed" and call["duration"] == 37
+    assert sorted(calls) == sorted({str(e["call_id"]) for e in events})
+    assert all(c["status"] == "completed" and c["duration"] == 37 for c in calls.values())
     assert every_lease_ends(db_url, within=timedelta(seconds=60))
+
+
+def call_log(url: str, key: str) -> dict[str, dict[str, object]]:
+    """Every call the server has, by call id (a duplicated call id fails here)."""
+    calls = httpx.get(
+        f"{url}/v1/calls",
+        headers={"Authorization": f"Bearer {key}"},
+        params={"site": 1, "from": "2000-01-01", "to": "2100-01-01", "limit": 5000},
+    ).json()["calls"]
+    by_id = {str(c["call_id"]): c for c in calls}
+    assert len(by_id) == len(calls), "a call id is stored twice"
+    return by_id
+
+
+def shows(call: dict[str, object] | None, body: dict[str, object]) -> bool:
+    """Whether the stored call carries what this acknowledged event said."""
+    if call is None:
+        return False
+    if body["event"] == "answered":
+        return call["answered_at"] is not None
+    if body["event"] == "completed":
+        return call["ended_at"] is not None and call["duration"] == 37
+    return True
 
 
 def every_lease_ends(db_url: str, within: timedelta) -> bool:

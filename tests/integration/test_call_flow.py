@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from callscope.adapters.tables.core import leases
 from callscope.adapters.tables.rollups import uncounted_visits, visit_rollups
+from callscope.entrypoints.http.deps import get_now
 from tests.conftest import Api
 
 FORWARD = "+15550100199"
@@ -169,12 +171,20 @@ def test_without_an_extension_number_an_exhausted_pool_shows_the_site_number(api
 
 
 def test_a_heartbeat_extends_the_lease(api: Api) -> None:
+    clock = [datetime(2026, 3, 2, 10, 0, tzinfo=UTC)]
+    api.client.app.dependency_overrides[get_now] = lambda: clock[0]  # type: ignore[attr-defined]
     key = site_key(api, make_site(api))
     shown = api.client.post("/v1/visits", json={"site_key": key, "landing_url": LANDING}).json()
+    assert datetime.fromisoformat(shown["expires_at"]) == clock[0] + timedelta(seconds=900)
+    clock[0] += timedelta(minutes=5)
     beat = api.client.post(f"/v1/visits/{shown['visit_id']}/heartbeat")
     assert beat.status_code == 200
     assert beat.json()["number"] == POOL_NUMBER
-    assert beat.json()["expires_at"] >= shown["expires_at"]
+    extended = datetime.fromisoformat(beat.json()["expires_at"])
+    assert extended - datetime.fromisoformat(shown["expires_at"]) == timedelta(minutes=5)
+    with api.storage.engine.connect() as conn:
+        held = conn.execute(select(leases.c.expires_at)).scalars().all()
+    assert held == [extended]  # the lease itself, not only the answer
     assert api.client.post("/v1/visits/nope/heartbeat").status_code == 404
 
 

@@ -1,6 +1,8 @@
 """Tenant isolation: every authenticated route, taken from the app's own OpenAPI schema (so a
 new route is walked automatically), is tried with another account's key against this
-account's data, and answers 403/404 or only the caller's own data, changing nothing."""
+account's data, and answers 404 (as if it did not exist) or only the caller's own data, changing
+nothing. The dashboard's site pages, taken from its router, are walked the same way
+with another account's session cookie."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
+from callscope.entrypoints.dashboard import pages as dashboard
 from callscope.services.accounts import create_account
 from tests.conftest import Api
 from tests.integration.test_call_flow import POOL_NUMBER, make_site, site_key
@@ -136,6 +141,34 @@ def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> No
                 )
         answer = api.client.request(method, url, **kwargs)
         if name not in OWN_ACCOUNT_ONLY:
-            assert answer.status_code in (403, 404), f"{name} answered {answer.status_code}"
+            assert answer.status_code == 404, f"{name} answered {answer.status_code}"
         assert not [s for s in v.secrets if s in answer.text], f"{name} leaked data"
+    assert snapshot(api, v) == before
+
+
+def dashboard_site_pages() -> list[str]:
+    """Every dashboard route about one site, from the dashboard's own router."""
+    found = []
+    for route in dashboard.router.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/dashboard/sites/{site_id}"):
+            assert route.methods == {"GET"}, f"{route.path}: add a walk for {route.methods}"
+            found.append(route.path)
+    return found
+
+
+def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> None:
+    v = victim(api)
+    before = snapshot(api, v)
+    _, other_key = create_account(api.storage, "Intruder", datetime.now(UTC))
+    intruder = TestClient(api.client.app)
+    signed = intruder.post("/dashboard/signin", data={"api_key": other_key}, follow_redirects=False)
+    assert signed.status_code == 303
+    pages = dashboard_site_pages()
+    assert len(pages) >= 5
+    for path in pages:
+        answer = intruder.get(path.format(**v.ids), follow_redirects=False)
+        assert answer.status_code == 404, f"{path} answered {answer.status_code}"
+        assert not [s for s in v.secrets if s in answer.text], f"{path} leaked data"
+    own = intruder.get(f"/dashboard/sites/{v.ids['site_id']}", headers=api.admin)
+    assert own.status_code == 404  # an API key header does not open the dashboard either
     assert snapshot(api, v) == before

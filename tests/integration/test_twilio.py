@@ -354,3 +354,36 @@ def test_a_dial_outcome_becomes_answered_and_completed_or_one_failure() -> None:
     (failed,) = dial_outcome(call, {"DialCallStatus": "no-answer"}, now)
     assert (failed.failure_code, failed.failure_reason) == ("no-answer", "the agent did not answer")
     assert (typed_ext("4821#"), typed_ext(""), typed_ext(None)) == ("4821", None, None)
+
+
+def test_signalwire_signs_in_its_own_header_and_is_checked_the_same_way(twilio: Twilio) -> None:
+    site_id, _ = twilio.site((POOL_NUMBER, "pool"))
+    params = incoming()
+    wrong = RequestValidator("f" * 32).compute_signature(PUBLIC + "/v1/twilio/voice", params)
+    refused = twilio.client.post(
+        "/v1/twilio/voice", data=params, headers={"X-SignalWire-Signature": wrong}
+    )
+    assert refused.status_code == 403
+    assert twilio.calls(site_id) == []
+    good = RequestValidator(TOKEN).compute_signature(PUBLIC + "/v1/twilio/voice", params)
+    answered = twilio.client.post(
+        "/v1/twilio/voice", data=params, headers={"X-SignalWire-Signature": good}
+    )
+    assert twiml(answered).find("Dial") is not None
+    assert [c["call_id"] for c in twilio.calls(site_id)] == ["CA100"]
+
+
+def test_the_whisper_is_checked_with_the_token_of_the_account_owning_the_parent_call(
+    twilio: Twilio,
+) -> None:
+    _, key = twilio.site((POOL_NUMBER, "pool"))
+    own = {"account_sid": "AC" + "1" * 32, "auth_token": "a" * 32}
+    assert twilio.client.put("/v1/twilio/credentials", headers=twilio.admin, json=own).is_success
+    twilio.visit(key)
+    twilio.post("/v1/twilio/voice", incoming(), token="a" * 32)
+    # The agent's leg: To is the agent (no tracking number), the parent call is in the query.
+    agent_leg = {"CallSid": "CA200", "ParentCallSid": "CA100", "To": FORWARD, "From": CALLER}
+    said = twiml(twilio.post("/v1/twilio/whisper", agent_leg, token="a" * 32, query="call=CA100"))
+    assert said.findtext("Say") == "New caller. From google, cpc. Keyword boiler repair."
+    refused = twilio.post("/v1/twilio/whisper", agent_leg, query="call=CA100")
+    assert refused.status_code == 403  # the global token does not sign this account's calls

@@ -14,6 +14,7 @@ from callscope.domain.allocation import (
     FreeNumber,
     choose_number,
     new_ext_code,
+    random_ext_code,
 )
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -67,3 +68,18 @@ def test_the_random_baseline_picks_any_free_number_and_ignores_returning_visitor
     assert {pick.number_id for pick in picks if pick} == {1, 2, 3}
     assert CALLSCOPE.choose(free, "vis-1", random.Random(0)) == free[0]
     assert CALLSCOPE.choose(free, None, random.Random(0)) == free[2]  # idle three hours
+
+
+class Edge(random.Random):
+    """A generator that always draws the lowest (or highest) value it is allowed."""
+
+    def __init__(self, highest: bool) -> None:
+        super().__init__(0)
+        self.highest = highest
+
+    def randint(self, a: int, b: int) -> int:
+        return b if self.highest else a
+
+
+def test_extension_codes_run_from_1000_to_9999() -> None:
+    assert (random_ext_code(Edge(False)), random_ext_code(Edge(True))) == ("1000", "9999")

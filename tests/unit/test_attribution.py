@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from callscope.domain.attribution import Evidence, attribute
+import pytest
+
+from callscope.domain import attribution
+from callscope.domain.attribution import Evidence, attribute, code_confidence, late_confidence
 from callscope.domain.calls import Attribution, AttributionMethod
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, TrackingNumber
@@ -83,7 +86,20 @@ def test_no_holder_and_no_history_is_unattributed_with_zero_confidence() -> None
     assert (found.method, found.confidence, found.visit_id) == (AttributionMethod.NONE, 0.0, None)
 
 
-def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_per_chain() -> None:
+def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_per_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A factor below 1 tells "once per chain" from "once per call" (the shipped 1.0 cannot).
+    monkeypatch.setattr(attribution, "HISTORY_FACTOR", 0.8)
+    first = Attribution(AttributionMethod.POOL, 0.9, GOOGLE, "v0")
+    second = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=first))
+    assert (second.method, second.confidence) == (AttributionMethod.CALLER_HISTORY, 0.72)
+    third = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=second))
+    assert (third.method, third.visit_id, third.confidence) == (
+        AttributionMethod.CALLER_HISTORY,
+        "v0",
+        0.72,  # not 0.576: the chain was discounted once, at its first repeat
+    )
     earlier = Attribution(AttributionMethod.CALLER_HISTORY, 0.72, GOOGLE, "v0")
     three_hours_after = attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=earlier))
     assert (three_hours_after.method, three_hours_after.visit_id) == (
@@ -93,3 +109,15 @@ def test_caller_history_wins_over_a_less_likely_holder_and_is_discounted_once_pe
     assert three_hours_after.confidence == 0.72  # beats the holder's 0.275, not cut again
     weak = Attribution(AttributionMethod.POOL, 0.2, GOOGLE, "v0")
     assert attribute(POOL, at(180), Evidence(LEASE, VISIT, previous=weak)).visit_id == "v1"
+
+
+def test_a_code_typed_after_its_lease_ended_halves_every_two_hours() -> None:
+    lease = Lease(2, "v1", T0, at(15), ext="4821")
+    assert code_confidence(at(15), lease, VISIT) == 0.98  # the moment it ends: still 0.98
+    assert code_confidence(at(15 + 120), lease, VISIT) == 0.49
+    assert code_confidence(at(15 + 180), lease, VISIT) == 0.346  # 0.98 / 2**1.5, 3 decimals
+
+
+def test_each_late_step_includes_its_last_minute() -> None:
+    steps = [late_confidence(timedelta(minutes=m)) for m in (5, 5.5, 15, 15.5, 60)]
+    assert steps == [0.15, 0.35, 0.35, 0.55, 0.55]

@@ -91,3 +91,9 @@ def test_a_later_failure_after_an_answer_does_not_hide_the_conversation() -> Non
         event(EventKind.FAILED, 90, failure_code="500")
     )
     assert call.status is CallStatus.COMPLETED
+
+
+def test_two_answers_in_either_order_keep_the_earliest() -> None:
+    early, late = event(EventKind.ANSWERED, 5), event(EventKind.ANSWERED, 9)
+    for first, second in ((early, late), (late, early)):
+        assert new_call().with_event(first).with_event(second).answered_at == early.at

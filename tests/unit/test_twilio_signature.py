@@ -34,3 +34,12 @@ def test_the_subject_is_the_dialed_number_and_call_except_on_the_whisper() -> No
     assert subject("/v1/twilio/voice", {}, FORM, "US") == ("+15550100201", "CA1")
     agent_leg = {"CallSid": "CA2", "To": "+15550100199"}
     assert subject("/v1/twilio/whisper", {"call": "CA1"}, agent_leg, "US") == (None, "CA1")
+
+
+def test_only_trailing_slashes_of_the_base_go_and_the_raw_query_is_kept() -> None:
+    assert signed_url("https://calls.example", "/v1/twilio/whisper", "call=CA1&x=%2B1") == (
+        "https://calls.example/v1/twilio/whisper?call=CA1&x=%2B1"
+    )
+    assert signed_url("https://proxy.example/TX//", "/v1/twilio/voice", "") == (
+        "https://proxy.example/TX/v1/twilio/voice"
+    )

@@ -111,7 +111,7 @@ def _trace_minutes(trace: Trace) -> int:
 
 def _start(storage: Storage, setup: ReplaySetup, visit: TraceVisit, now: datetime) -> Shown:
     request = VisitRequest(
-        setup.site_key, visit.landing_url, visit.referrer or None, visitor_id=None
+        setup.site_key, visit.landing_url, visit.referrer or None, visitor_id=visit.visitor_id
     )
     assignment = start_visit(
         storage, request, setup.lease_seconds, now, random.Random(visit.visit_id), setup.policy

@@ -32,6 +32,7 @@ class TraceVisit:
     end: float
     landing_url: str
     referrer: str
+    visitor_id: str | None = None  # the snippet's visitor id; generated traces leave it out
 
 
 @dataclass(frozen=True)

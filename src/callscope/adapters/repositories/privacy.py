@@ -8,7 +8,15 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.repositories.rollups import older_than
-from callscope.adapters.tables.core import call_events, calls, leases, route_notes, sites, visits
+from callscope.adapters.tables.core import (
+    call_events,
+    calls,
+    leases,
+    route_notes,
+    sites,
+    tracking_numbers,
+    visits,
+)
 from callscope.adapters.tables.pool import pool_exhaustions
 from callscope.adapters.tables.reporting import webhook_deliveries, webhook_endpoints
 from callscope.adapters.tables.rollups import (
@@ -57,7 +65,12 @@ class PrivacyRepository:
             .where(calls.c.site_id.in_(owned), calls.c.caller == caller)
             .values(caller=None)
         ).rowcount
-        self._conn.execute(delete(route_notes).where(route_notes.c.caller == caller))
+        numbers = select(tracking_numbers.c.id).where(tracking_numbers.c.site_id.in_(owned))
+        self._conn.execute(
+            delete(route_notes).where(
+                route_notes.c.number_id.in_(numbers), route_notes.c.caller == caller
+            )
+        )
         endpoints = select(webhook_endpoints.c.id).where(webhook_endpoints.c.site_id.in_(owned))
         self._conn.execute(
             delete(webhook_deliveries).where(

@@ -61,10 +61,16 @@ class VisitLimits:
     """The visit endpoint's limits: `per_ip` a minute per client address and `per_site` a
     minute per site, bursts of a third of each; 0 turns one off."""
 
-    def __init__(self, per_ip: float, per_site: float, shared: RedisLimits | None = None) -> None:
+    def __init__(
+        self,
+        per_ip: float,
+        per_site: float,
+        shared: RedisLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._rates = (per_ip, per_site)
-        self._address = TokenBuckets(per_ip, burst=_burst(per_ip))
-        self._site = TokenBuckets(per_site, burst=_burst(per_site))
+        self._address = TokenBuckets(per_ip, burst=_burst(per_ip), clock=clock)
+        self._site = TokenBuckets(per_site, burst=_burst(per_site), clock=clock)
         self._shared = shared
 
     def take(self, client: str, site_key: str) -> None:
