@@ -98,6 +98,23 @@ class Settings(BaseSettings):
         "the client address used for rate limits comes from them.",
     )
     log_level: str = Field("INFO", description="Python logging level of the server.")
+    serve_runs_jobs: bool = Field(
+        True,
+        description="`serve` also runs background jobs (recording fetch, transcription) on a "
+        "thread of each server process. False: run `callscope worker` separately.",
+    )
+    job_lease_seconds: float = Field(
+        60,
+        gt=0,
+        description="How long a worker holds a job without renewing it; a job whose worker "
+        "died is run again once this has passed.",
+    )
+    job_retry_seconds: float = Field(
+        10, gt=0, description="Wait before a failed job's first retry; doubles each time."
+    )
+    job_attempts: int = Field(
+        4, ge=1, le=50, description="Runs of a job before it is marked failed for good."
+    )
 
     @model_validator(mode="after")
     def _refuse_open_telephony_in_production(self) -> Settings:

@@ -23,6 +23,8 @@ COMMANDS = [
     ["db", "rebuild-rollups"],
     ["purge"],
     ["webhooks", "deliver"],
+    ["worker"],
+    ["jobs", "list"],
 ]
 
 

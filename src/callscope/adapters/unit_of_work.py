@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.repositories.calls import CallRepository
+from callscope.adapters.repositories.jobs import JobRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.privacy import PrivacyRepository
 from callscope.adapters.repositories.reports import ReportRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
     privacy: PrivacyRepository
     secrets: SecretRepository
     rollups: RollupRepository
+    jobs: JobRepository
 
     def __init__(
         self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
@@ -77,6 +79,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(conn)
         self.secrets = SecretRepository(conn)
         self.rollups = RollupRepository(conn)
+        self.jobs = JobRepository(conn)
         return self
 
     def __exit__(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.calls import Attribution, Call, CallEvent
 from callscope.domain.channel import Channel
+from callscope.domain.jobs import Job, JobStatus
 from callscope.domain.reporting import (
     CallFact,
     CallFigures,
@@ -212,6 +213,35 @@ class Rollups(Protocol):
     def rebuild(self, site_id: int, zone: str) -> None: ...
 
 
+class Jobs(Protocol):
+    def enqueue(
+        self,
+        kind: str,
+        key: str,
+        payload: dict[str, Any],
+        now: datetime,
+        max_attempts: int,
+        run_at: datetime | None = None,
+    ) -> bool: ...
+    def claim(
+        self, kinds: tuple[str, ...], now: datetime, lease_until: datetime, worker: str
+    ) -> Job | None: ...
+    def extend(self, job_id: int, worker: str, lease_until: datetime) -> bool: ...
+    def finish(
+        self,
+        job_id: int,
+        worker: str,
+        status: JobStatus,
+        run_at: datetime,
+        error: str | None,
+        now: datetime,
+    ) -> bool: ...
+    def get(self, job_id: int) -> Job | None: ...
+    def by_key(self, key: str) -> Job | None: ...
+    def recent(self, status: JobStatus | None = None, limit: int = 50) -> list[Job]: ...
+    def delete_keys(self, keys: list[str]) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction and its repositories."""
 
@@ -241,6 +271,8 @@ class UnitOfWork(Protocol):
     def secrets(self) -> Secrets: ...
     @property
     def rollups(self) -> Rollups: ...
+    @property
+    def jobs(self) -> Jobs: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -1,5 +1,6 @@
-"""What the server does besides answering requests: deliver due webhooks, and count stored
-visits into the report rollups. Each runs on a thread, again and again, until shutdown."""
+"""What the server does besides answering requests: deliver due webhooks, count stored visits
+into the report rollups, and (unless turned off) run background jobs. Each runs on a thread
+until shutdown."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from callscope.entrypoints.worker import start_job_thread
 from callscope.logs import log_event
 from callscope.services import rollups, webhooks
 from callscope.services.ports import Storage
@@ -32,11 +34,15 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
             _every(COUNT_INTERVAL, "visit_counter_error", lambda: rollups.count_visits(storage))
         ),
     ]
+    settings = app.state.settings
+    jobs = start_job_thread(settings, storage) if settings.serve_runs_jobs else None
     try:
         yield
     finally:
         for task in tasks:
             task.cancel()
+        if jobs is not None:
+            jobs.set()
 
 
 async def _every(interval: float, error_event: str, work: Callable[[], object]) -> None:
