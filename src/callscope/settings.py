@@ -112,6 +112,23 @@ class Settings(BaseSettings):
     job_retry_seconds: float = Field(
         10, gt=0, description="Wait before a failed job's first retry; doubles each time."
     )
+    recordings_dir: str | None = Field(
+        None,
+        description="Where fetched call recordings are kept. Unset: `recordings/` beside the "
+        "SQLite file (the current directory with PostgreSQL).",
+    )
+    recording_hosts: str = Field(
+        "",
+        description="Extra hosts recordings may be fetched from (comma-separated; subdomains "
+        "included), besides the platforms' own (twilio.com, voximplant.com, telnyx.com, "
+        "signalwire.com).",
+    )
+    recording_max_bytes: int = Field(
+        200_000_000, ge=1000, description="Largest recording fetched; a larger one is refused."
+    )
+    recording_timeout_seconds: float = Field(
+        60, gt=0, description="Longest time one recording download may take."
+    )
     job_attempts: int = Field(
         4, ge=1, le=50, description="Runs of a job before it is marked failed for good."
     )

@@ -72,6 +72,7 @@ def victim(api: Api) -> Victim:
         "site_id": str(site_id),
         "site": str(site_id),
         "visit_id": shown["visit_id"],
+        "call_id": "victim-call",
         "key_id": str(key_id),
         "endpoint_id": str(hook["id"]),
         "number": CALLER,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from callscope.adapters.recording_store import RecordingFiles
 from callscope.domain.calls import CallEvent, EventKind
 from callscope.services.accounts import create_account
 from callscope.services.calls import record_call_event
@@ -19,7 +21,9 @@ def call_at(api: Api, call_id: str, at: datetime, caller: str = CALLER) -> None:
     record_call_event(api.storage, event, 900, at)
 
 
-def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(api: Api) -> None:
+def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(
+    api: Api, tmp_path: Path
+) -> None:
     site_id = make_site(api)
     api.client.post(
         "/v1/visits", json={"site_key": site_key(api, site_id), "landing_url": "https://a/?gclid=1"}
@@ -27,7 +31,7 @@ def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(api: Api
     now = datetime.now(UTC)
     call_at(api, "old", now - timedelta(days=400))
     call_at(api, "new", now - timedelta(days=3))
-    deleted = purge(api.storage, now - timedelta(days=365))
+    deleted = purge(api.storage, now - timedelta(days=365), RecordingFiles(tmp_path))
     assert (deleted["calls"], deleted["call_events"], deleted["visits"]) == (1, 1, 0)
     log = api.client.get(
         "/v1/calls",

@@ -17,6 +17,7 @@ from callscope.adapters.repositories.calls import CallRepository
 from callscope.adapters.repositories.jobs import JobRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.privacy import PrivacyRepository
+from callscope.adapters.repositories.recordings import RecordingRepository
 from callscope.adapters.repositories.reports import ReportRepository
 from callscope.adapters.repositories.rollups import RollupRepository
 from callscope.adapters.repositories.secrets import SecretRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
     secrets: SecretRepository
     rollups: RollupRepository
     jobs: JobRepository
+    recordings: RecordingRepository
 
     def __init__(
         self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
@@ -80,6 +82,7 @@ class UnitOfWork:
         self.secrets = SecretRepository(conn)
         self.rollups = RollupRepository(conn)
         self.jobs = JobRepository(conn)
+        self.recordings = RecordingRepository(conn)
         return self
 
     def __exit__(

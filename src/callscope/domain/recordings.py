@@ -37,28 +37,20 @@ class Recording:
 
 
 @dataclass(frozen=True)
-class Segment:
-    speaker: str  # "caller", "agent", or "call" for a one-channel recording
-    start: float  # seconds from the start of the recording
-    end: float
-    text: str
-
-
-@dataclass(frozen=True)
 class FetchPolicy:
     extra_hosts: tuple[str, ...] = ()
-    allow_private: bool = False  # development only: tests serve audio from loopback
+    allow_private: bool = False  # development only: tests and the demo serve audio on loopback
 
-    def check_host(self, url: str) -> str:
+    def check_url(self, url: str) -> str:
         """The URL's host when it may be fetched; raises RecordingUnavailable otherwise."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host:
             raise RecordingUnavailable("recording URL must be http(s)", permanent=True)
-        allowed = _matches(host, PLATFORM_HOSTS + self.extra_hosts)
+        allowed = host_matches(host, PLATFORM_HOSTS + self.extra_hosts)
         if not allowed and not (self.allow_private and host in LOOPBACK_NAMES):
             raise RecordingUnavailable(
-                f"recording host {host} is not a platform host nor in CALLSCOPE_RECORDING_HOSTS",
+                f"recording host {host} is neither a platform's nor in CALLSCOPE_RECORDING_HOSTS",
                 permanent=True,
             )
         return host
@@ -68,16 +60,20 @@ class FetchPolicy:
         if self.allow_private:
             return
         for address in addresses:
-            ip = ipaddress.ip_address(address.split("%")[0])
-            if not ip.is_global:
+            if not ipaddress.ip_address(address.split("%")[0]).is_global:
                 raise RecordingUnavailable(
                     f"recording host {host} resolves to a non-public address", permanent=True
                 )
 
 
-def is_platform_host(host: str, platform: str) -> bool:
-    return _matches(host, (platform,))
-
-
-def _matches(host: str, allowed: Iterable[str]) -> bool:
+def host_matches(host: str, allowed: Iterable[str]) -> bool:
+    """`host` is one of `allowed` or a subdomain of one."""
     return any(host == a or host.endswith("." + a) for a in allowed if a)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    channels: int
+    sample_rate: int
+    seconds: float
+    suffix: str  # the file name ending for its format: ".wav", ".mp3", ".ogg"

@@ -165,7 +165,8 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
 
 def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     purge = commands.add_parser(
-        "purge", help="delete calls, visits and their personal data older than N days"
+        "purge",
+        help="delete calls, visits, recordings and their personal data older than N days",
     )
     purge.add_argument(
         "--older-than", type=int, required=True, metavar="DAYS", help="keep this many days"
@@ -175,6 +176,7 @@ def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from callscope.adapters.storage import Storage
+    from callscope.entrypoints.worker import recording_files
     from callscope.services.privacy import purge
 
     if args.older_than < 1:
@@ -182,7 +184,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     storage = Storage.connect(settings.database_url, settings.auto_migrate)
     cutoff = datetime.now(UTC) - timedelta(days=args.older_than)
-    deleted = purge(storage, cutoff)
+    deleted = purge(storage, cutoff, recording_files(settings))
     print(", ".join(f"{table}: {count}" for table, count in deleted.items()))
     return 0
 

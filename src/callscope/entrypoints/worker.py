@@ -10,15 +10,39 @@ import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
+from callscope.adapters.audio import probe
+from callscope.adapters.recording_fetch import HttpRecordingFetcher
+from callscope.adapters.recording_store import RecordingFiles, recordings_dir
+from callscope.domain.jobs import Job
+from callscope.domain.recordings import FetchPolicy
 from callscope.logs import configure, log_event
-from callscope.services import webhooks
+from callscope.services import recording_fetch, webhooks
 from callscope.services.jobs import Handler, Worker
 from callscope.services.ports import Storage
 from callscope.settings import Settings
 
 
 def job_handlers(settings: Settings, storage: Storage) -> dict[str, Handler]:
-    return {}
+    tools = fetch_tools(settings)
+
+    def fetch(job: Job) -> None:
+        call_id, url = job.payload["call_id"], job.payload["url"]
+        recording_fetch.fetch_recording(storage, tools, call_id, url, datetime.now(UTC))
+
+    return {recording_fetch.FETCH: fetch}
+
+
+def recording_files(settings: Settings) -> RecordingFiles:
+    return RecordingFiles(recordings_dir(settings.database_url, settings.recordings_dir))
+
+
+def fetch_tools(settings: Settings) -> recording_fetch.FetchTools:
+    hosts = tuple(h.strip().lower() for h in settings.recording_hosts.split(",") if h.strip())
+    policy = FetchPolicy(hosts, allow_private=settings.env == "dev")
+    fetcher = HttpRecordingFetcher(
+        policy, settings.recording_max_bytes, settings.recording_timeout_seconds
+    )
+    return recording_fetch.FetchTools(fetcher, recording_files(settings), probe)
 
 
 def build_worker(settings: Settings, storage: Storage) -> Worker:
@@ -27,6 +51,7 @@ def build_worker(settings: Settings, storage: Storage) -> Worker:
         job_handlers(settings, storage),
         lease=timedelta(seconds=settings.job_lease_seconds),
         first_retry=timedelta(seconds=settings.job_retry_seconds),
+        max_attempts=settings.job_attempts,
     )
 
 

@@ -9,7 +9,7 @@ from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
-from callscope.services import rollups, webhooks
+from callscope.services import recording_fetch, rollups, webhooks
 from callscope.services.ports import Storage, UnitOfWork
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
@@ -33,6 +33,8 @@ def record_call_event(
         # In the same transaction as the call: its webhooks and the report rollups.
         webhooks.enqueue_for_call(uow, call, now)
         rollups.apply(uow, before, call)
+        if call.record_url != (before.record_url if before else None):
+            recording_fetch.enqueue_fetch(uow, call, now)
         uow.commit()
     return call
 

@@ -59,6 +59,7 @@ class Worker:
     first_retry: timedelta = FIRST_RETRY
     clock: Clock = utc_now
     name: str = field(default_factory=worker_name)
+    max_attempts: int | None = None  # set: overrides what each job was queued with
 
     def run_due(self, limit: int = 100) -> int:
         """Run due jobs one after another until none is due (or `limit`); returns how many."""
@@ -83,7 +84,7 @@ class Worker:
         job = self._claim()
         if job is None:
             return None
-        if job.attempts > job.max_attempts:
+        if job.attempts > self._limit(job):
             # Its last attempt's worker never came back (killed, or the machine stopped).
             return self._finish(job, JobFailed("worker stopped during the last attempt", True))
         with _Heartbeat(self, job):
@@ -104,7 +105,7 @@ class Worker:
 
     def _finish(self, job: Job, failure: JobFailed | None) -> Job:
         now = self.clock()
-        status, run_at = _outcome(job, failure, now, self.first_retry)
+        status, run_at = _outcome(job, failure, now, self.first_retry, self._limit(job))
         reason = failure.reason if failure else None
         with self.storage.write() as uow:
             uow.jobs.finish(job.id, self.name, status, run_at, reason, now)
@@ -119,6 +120,9 @@ class Worker:
         )
         return job
 
+    def _limit(self, job: Job) -> int:
+        return self.max_attempts or job.max_attempts
+
     def extend(self, job: Job) -> bool:
         with self.storage.write() as uow:
             held = uow.jobs.extend(job.id, self.name, self.clock() + self.lease)
@@ -127,11 +131,11 @@ class Worker:
 
 
 def _outcome(
-    job: Job, failure: JobFailed | None, now: datetime, first_retry: timedelta
+    job: Job, failure: JobFailed | None, now: datetime, first_retry: timedelta, limit: int
 ) -> tuple[JobStatus, datetime]:
     if failure is None:
         return JobStatus.DONE, now
-    if failure.permanent or job.attempts >= job.max_attempts:
+    if failure.permanent or job.attempts >= limit:
         return JobStatus.FAILED, now
     return JobStatus.QUEUED, now + retry_delay(job.attempts, first_retry)
 

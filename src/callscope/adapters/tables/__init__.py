@@ -3,7 +3,7 @@
 Every table module is imported here, so `metadata` always holds the whole schema (migrations
 and the declared-tables check read it). A new concept adds a module and one line below."""
 
-from callscope.adapters.tables import core, jobs, pool, reporting, rollups, twilio
+from callscope.adapters.tables import core, jobs, pool, recordings, reporting, rollups, twilio
 from callscope.adapters.tables.base import (
     CHANNEL_FIELDS,
     ID,
@@ -24,6 +24,7 @@ __all__ = [
     "jobs",
     "metadata",
     "pool",
+    "recordings",
     "reporting",
     "rollups",
     "site_day_channel_columns",

@@ -10,6 +10,7 @@ from callscope.domain.reporting import CallFilter
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
 from callscope.entrypoints.http.deps import (
     AdminDep,
+    FilesDep,
     NowDep,
     PrincipalDep,
     SettingsDep,
@@ -130,8 +131,9 @@ def list_calls(
 
 @router.delete("/v1/callers/{number}")
 def erase_caller(
-    number: str, storage: StorageDep, settings: SettingsDep, principal: AdminDep
+    number: str, storage: StorageDep, settings: SettingsDep, principal: AdminDep, files: FilesDep
 ) -> dict[str, int]:
-    """Erase a caller's number from this account's calls (a data subject's request)."""
+    """Erase a caller's number from this account's calls, and their recordings and
+    transcripts (a data subject's request)."""
     caller = to_e164(number, settings.default_region)
-    return {"calls": privacy.erase_caller(storage, principal.account_id, caller)}
+    return {"calls": privacy.erase_caller(storage, principal.account_id, caller, files)}

@@ -9,6 +9,7 @@ from callscope.adapters.storage import Storage
 from callscope.entrypoints.dashboard import pages as dashboard
 from callscope.entrypoints.http import (
     admin,
+    call_detail,
     errors,
     integrations,
     keys,
@@ -22,6 +23,7 @@ from callscope.entrypoints.http.background import background_work
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.entrypoints.http.rate_limit import TokenBuckets
 from callscope.entrypoints.http.request_log import RequestLog
+from callscope.entrypoints.worker import recording_files
 from callscope.settings import Settings
 from callscope.telephony import twilio
 
@@ -39,6 +41,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         settings.database_url, settings.auto_migrate, settings.database_pool_size
     )
     app.state.routes = RouteTable(app.state.storage)
+    app.state.recording_files = recording_files(settings)
     app.state.demo_site_key = settings.demo_site_key
     per_ip, per_site = settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute
     app.state.address_limits = TokenBuckets(per_ip, burst=max(1.0, per_ip / 3))
@@ -49,6 +52,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         telephony,
         twilio,
         admin,
+        call_detail,
         keys,
         pool,
         reports,

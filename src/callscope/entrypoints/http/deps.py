@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from callscope.adapters.route_table import RouteTable
 from callscope.domain.errors import Unauthorized
 from callscope.services.accounts import Principal, authenticate
-from callscope.services.ports import Storage
+from callscope.services.ports import RecordingFiles, Storage
 from callscope.settings import Settings
 
 
@@ -27,6 +27,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
+
+
+async def get_recording_files(request: Request) -> RecordingFiles:
+    files: RecordingFiles = request.app.state.recording_files
+    return files
 
 
 async def get_routes(request: Request) -> RouteTable:
@@ -41,6 +46,7 @@ async def get_now() -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 NowDep = Annotated[datetime, Depends(get_now)]
+FilesDep = Annotated[RecordingFiles, Depends(get_recording_files)]
 
 # Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).
 MAX_ID = 2**63 - 1

@@ -1,0 +1,29 @@
+"""Recordings fetched into the local store, and the transcripts made of them."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text
+
+from callscope.adapters.tables.base import ID, UTCDateTime, metadata
+
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("call_id", String(128), primary_key=True),
+    Column("site_id", ID, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("path", String(300), nullable=False),  # relative to CALLSCOPE_RECORDINGS_DIR
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)
+
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("call_id", String(128), primary_key=True),
+    Column("site_id", ID, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("text", Text, nullable=False),  # redacted when the site redacts (the default)
+    Column("segments", JSON, nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
