@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages the end-to-end tests drive for real: a browser, Kamailio and sipp.
+# Debian packages the end-to-end tests drive for real: a browser, Kamailio and sipp, and
+# espeak-ng + sox to make telephone speech for the transcription tests and benchmark.
 APT_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules \
-	kamailio-json-modules sip-tester nodejs
+	kamailio-json-modules sip-tester nodejs espeak-ng sox
 
 .PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports
 

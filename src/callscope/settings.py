@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         description="A call counts as qualified (a Google Ads / GA4 conversion) when answered "
         "and at least this many seconds long.",
     )
+    qualified_score: int = Field(
+        50,
+        ge=0,
+        le=100,
+        description="A transcribed call is qualified from this lead score on (calls without "
+        "a transcript fall back to CALLSCOPE_QUALIFIED_SECONDS).",
+    )
     webhook_interval_seconds: float = Field(
         5.0, gt=0, description="How often the server delivers due webhooks."
     )

@@ -21,6 +21,8 @@ CALLER = "+12125550123"
 BODIES: dict[str, Any] = {
     "POST /v1/sites/{site_id}/numbers": {"number": "+15550100777", "kind": "pool"},
     "POST /v1/sites/{site_id}/webhooks": {"url": "https://hooks.example/x"},
+    "POST /v1/sites/{site_id}/keywords": {"phrase": "book", "tag": "appointment"},
+    "PATCH /v1/calls/{call_id}": {"score": 99, "qualified": True},
     "POST /v1/spend": {
         "site": "{site_id}",
         "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],

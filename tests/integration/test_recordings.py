@@ -5,12 +5,15 @@ failed job with its reason while the call stays as it was and the worker goes on
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
+import soundfile
 from fastapi.testclient import TestClient
 
 from callscope.adapters.audio import probe
@@ -22,8 +25,10 @@ from callscope.domain.recordings import FetchPolicy
 from callscope.entrypoints.http.app import create_app
 from callscope.services import privacy
 from callscope.services.accounts import create_account
+from callscope.services.insights import Thresholds, TranscriptState, call_detail
 from callscope.services.recording_fetch import FETCH, FetchTools, fetch_recording
 from callscope.services.recordings import get_call
+from callscope.services.transcription import TRANSCRIBE
 from tests.audio_server import AudioServer, audio_server
 from tests.recording_calls import (
     CALLER,
@@ -179,3 +184,34 @@ def test_purge_and_erasure_delete_the_audio(
     deleted = privacy.purge(storage, T0 + timedelta(days=1), files)
     assert (deleted["recordings"], deleted["audio files"]) == (1, 1)
     assert [p for p in (tmp_path / "rec").rglob("*") if p.is_file()] == []
+
+
+def test_a_silent_recording_is_kept_but_its_transcription_fails_with_a_reason(
+    storage: Storage, server: AudioServer, tmp_path: Path
+) -> None:
+    settings = recording_settings(tmp_path / "rec")
+    site = recorded_site(storage)
+    silence = encoded_silence(seconds=3.0)
+    completed_call(storage, "CA-quiet", server.serve("/quiet.wav", silence))
+
+    jobs = settle(worker_for(storage, settings), storage)
+
+    assert job_of(jobs, FETCH, "CA-quiet").status is JobStatus.DONE
+    transcribe = job_of(jobs, TRANSCRIBE, "CA-quiet")
+    assert (transcribe.status, transcribe.attempts) == (JobStatus.FAILED, 1)
+    assert transcribe.last_error == "no speech found: the recording is silent"
+    limits = Thresholds(50, 60)
+    detail = call_detail(storage, site.account_id, "CA-quiet", limits)
+    assert detail.transcript == TranscriptState("failed", error=transcribe.last_error)
+    # No transcript, no score: the 60 s rule decides (95 s, answered).
+    assert (detail.insight, detail.qualified, detail.call.status.value) == (
+        None,
+        True,
+        "completed",
+    )
+
+
+def encoded_silence(seconds: float) -> bytes:
+    out = io.BytesIO()
+    soundfile.write(out, np.zeros(int(8000 * seconds), dtype=np.float32), 8000, format="WAV")
+    return out.getvalue()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.repositories.calls import CallRepository
+from callscope.adapters.repositories.insights import InsightRepository
 from callscope.adapters.repositories.jobs import JobRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.privacy import PrivacyRepository
@@ -23,6 +24,7 @@ from callscope.adapters.repositories.rollups import RollupRepository
 from callscope.adapters.repositories.secrets import SecretRepository
 from callscope.adapters.repositories.sites import NumberRepository, SiteRepository
 from callscope.adapters.repositories.spend import SpendRepository
+from callscope.adapters.repositories.transcripts import TranscriptRepository
 from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
 from callscope.adapters.repositories.webhooks import WebhookRepository
@@ -46,6 +48,8 @@ class UnitOfWork:
     rollups: RollupRepository
     jobs: JobRepository
     recordings: RecordingRepository
+    transcripts: TranscriptRepository
+    insights: InsightRepository
 
     def __init__(
         self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
@@ -83,6 +87,8 @@ class UnitOfWork:
         self.rollups = RollupRepository(conn)
         self.jobs = JobRepository(conn)
         self.recordings = RecordingRepository(conn)
+        self.transcripts = TranscriptRepository(conn)
+        self.insights = InsightRepository(conn)
         return self
 
     def __exit__(

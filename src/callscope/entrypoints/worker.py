@@ -13,10 +13,11 @@ from types import FrameType
 from callscope.adapters.audio import probe
 from callscope.adapters.recording_fetch import HttpRecordingFetcher
 from callscope.adapters.recording_store import RecordingFiles, recordings_dir
+from callscope.adapters.transcription.pocketsphinx import PocketSphinxTranscriber
 from callscope.domain.jobs import Job
 from callscope.domain.recordings import FetchPolicy
 from callscope.logs import configure, log_event
-from callscope.services import recording_fetch, webhooks
+from callscope.services import recording_fetch, transcription, webhooks
 from callscope.services.jobs import Handler, Worker
 from callscope.services.ports import Storage
 from callscope.settings import Settings
@@ -29,7 +30,19 @@ def job_handlers(settings: Settings, storage: Storage) -> dict[str, Handler]:
         call_id, url = job.payload["call_id"], job.payload["url"]
         recording_fetch.fetch_recording(storage, tools, call_id, url, datetime.now(UTC))
 
-    return {recording_fetch.FETCH: fetch}
+    transcriber = PocketSphinxTranscriber()
+
+    def transcribe(job: Job) -> None:
+        transcription.transcribe_call(
+            storage,
+            transcriber,
+            tools.files,
+            job.payload["call_id"],
+            datetime.now(UTC),
+            settings.qualified_score,
+        )
+
+    return {recording_fetch.FETCH: fetch, transcription.TRANSCRIBE: transcribe}
 
 
 def recording_files(settings: Settings) -> RecordingFiles:

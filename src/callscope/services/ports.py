@@ -7,6 +7,7 @@ raised as `domain.errors.StorageUnavailable`, never as a driver's own exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -16,6 +17,7 @@ from callscope.domain.allocation import FreeNumber
 from callscope.domain.calls import Attribution, Call, CallEvent
 from callscope.domain.channel import Channel
 from callscope.domain.jobs import Job, JobStatus
+from callscope.domain.keywords import KeywordRule
 from callscope.domain.recordings import AudioInfo, Recording
 from callscope.domain.reporting import (
     CallFact,
@@ -26,8 +28,10 @@ from callscope.domain.reporting import (
     DayKey,
     LinkKey,
 )
+from callscope.domain.scoring import CallInsight
 from callscope.domain.sites import Account, ApiKey, NumberKind, RouteEntry, Site, TrackingNumber
 from callscope.domain.spend import SpendEntry
+from callscope.domain.transcripts import Transcript, Word
 from callscope.domain.visits import Lease, Visit
 from callscope.domain.webhooks import Delivery, Endpoint
 
@@ -274,6 +278,34 @@ class AudioProbe(Protocol):
     def __call__(self, path: Path) -> AudioInfo: ...
 
 
+class Transcripts(Protocol):
+    def save(self, transcript: Transcript) -> None: ...
+    def get(self, call_id: str) -> Transcript | None: ...
+    def remove(self, call_ids: Iterable[str]) -> None: ...
+    def search(self, site_id: int, query: str) -> set[str]: ...
+
+
+class Insights(Protocol):
+    def add_rule(self, rule: KeywordRule, now: datetime) -> KeywordRule: ...
+    def rules(self, site_id: int) -> list[KeywordRule]: ...
+    def save(self, insight: CallInsight, now: datetime) -> None: ...
+    def override(
+        self, call_id: str, site_id: int, score: int | None, qualified: bool | None, now: datetime
+    ) -> None: ...
+    def get(self, call_id: str) -> CallInsight | None: ...
+    def for_calls(self, call_ids: list[str]) -> dict[str, CallInsight]: ...
+
+
+class Transcriber(Protocol):
+    """A speech-to-text engine: each speaker's timed words in a recording (one speaker per
+    channel: "caller", "agent"; "call" for one channel). Raises `RecordingUnavailable` when
+    there is no speech or the file cannot be read."""
+
+    engine: str
+
+    def transcribe(self, path: Path) -> list[tuple[str, list[Word]]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction and its repositories."""
 
@@ -307,6 +339,10 @@ class UnitOfWork(Protocol):
     def jobs(self) -> Jobs: ...
     @property
     def recordings(self) -> Recordings: ...
+    @property
+    def transcripts(self) -> Transcripts: ...
+    @property
+    def insights(self) -> Insights: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

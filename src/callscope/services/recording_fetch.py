@@ -32,13 +32,17 @@ class FetchTools:
     probe: AudioProbe
 
 
+def fetch_key(call: Call) -> str:
+    digest = hashlib.sha256((call.record_url or "").encode()).hexdigest()[:16]
+    return f"{FETCH}:{call.call_id}:{digest}"
+
+
 def enqueue_fetch(uow: UnitOfWork, call: Call, now: datetime) -> bool:
     """Queue the fetch of the call's recording URL (once per call and URL)."""
     if not call.record_url:
         return False
-    digest = hashlib.sha256(call.record_url.encode()).hexdigest()[:16]
     payload = {"call_id": call.call_id, "url": call.record_url}
-    return jobs.enqueue(uow, FETCH, f"{FETCH}:{call.call_id}:{digest}", payload, now)
+    return jobs.enqueue(uow, FETCH, fetch_key(call), payload, now)
 
 
 def fetch_recording(
@@ -64,6 +68,10 @@ def fetch_recording(
     recording = Recording(call_id, call.site_id, path, content_type, _size(tools, path), now)
     with storage.write() as uow:
         uow.recordings.save(recording)
+        # Imported here: transcription depends on insights, which reads this module's keys.
+        from callscope.services.transcription import enqueue_transcription
+
+        enqueue_transcription(uow, recording, now)
         uow.commit()
     log_event("recording_fetched", call_id=call_id, bytes=recording.size, seconds=audio.seconds)
     return recording

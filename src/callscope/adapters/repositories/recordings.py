@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select
 from sqlalchemy.engine import Connection
 
+from callscope.adapters.repositories.transcripts import TranscriptRepository
 from callscope.adapters.tables.core import calls, sites
 from callscope.adapters.tables.recordings import recordings, transcripts
 from callscope.domain.recordings import Recording
@@ -46,7 +47,10 @@ class RecordingRepository:
             select(recordings.c.path).where(recordings.c.call_id.in_(call_ids))
         ).scalars()
         found = [str(p) for p in paths]
-        self._conn.execute(delete(transcripts).where(transcripts.c.call_id.in_(call_ids)))
+        spoken = self._conn.execute(
+            select(transcripts.c.call_id).where(transcripts.c.call_id.in_(call_ids))
+        ).scalars()
+        TranscriptRepository(self._conn).remove(list(spoken))
         self._conn.execute(delete(recordings).where(recordings.c.call_id.in_(call_ids)))
         return found
 

@@ -27,3 +27,12 @@ transcripts = Table(
     Column("engine", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# SQLite only: an FTS5 table (and its shadow tables) indexing transcripts for search. Made by
+# migration 0009 and kept by the transcripts repository; not declared above (no Core type).
+SEARCH_INDEX = "transcripts_fts"
+
+
+def undeclared(name: str | None) -> bool:
+    """Tables that are not part of `metadata` on purpose (the search index)."""
+    return bool(name and name.startswith(SEARCH_INDEX))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from callscope.domain.reporting import CallFilter
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
+from callscope.entrypoints.http import call_detail
 from callscope.entrypoints.http.deps import (
     AdminDep,
     FilesDep,
@@ -28,7 +29,7 @@ from callscope.entrypoints.http.schemas import (
     SiteOut,
 )
 from callscope.phone import display, to_e164
-from callscope.services import privacy, reports, sites
+from callscope.services import insights, privacy, reports, sites
 
 router = APIRouter(tags=["admin"])
 
@@ -113,6 +114,7 @@ def list_numbers(
 def list_calls(
     storage: StorageDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     now: NowDep,
     site: SiteParam,
     from_: Annotated[str | None, Query(alias="from")] = None,
@@ -120,12 +122,23 @@ def list_calls(
     status: Literal["ringing", "answered", "completed", "missed", "failed"] | None = None,
     first_time: bool | None = None,
     source: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words every transcript must hold")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, list[CallOut]]:
     start, end = period(from_, to, now)
-    query = CallFilter(site, start, end, status, first_time, source, limit)
+    query = CallFilter(site, start, end, status, first_time, source, 5000 if q else limit)
+    calls = reports.call_log(storage, principal.account_id, query)
+    if q is not None:
+        matched = insights.search(storage, principal.account_id, site, q)
+        calls = [c for c in calls if c.call_id in matched][:limit]
+    found, thresholds = insights.insights_for(storage, calls), call_detail.limits(settings)
     return {
-        "calls": [CallOut.of(c) for c in reports.call_log(storage, principal.account_id, query)]
+        "calls": [
+            CallOut.of(c, **call_detail.insight_fields(c, found.get(c.call_id), thresholds))
+            for c in calls
+        ]
     }
 
 
