@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules \
 	kamailio-json-modules sip-tester nodejs espeak-ng sox
 
-.PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports
+.PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports \
+	bench-transcription
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,9 @@ bench-http: $(STAMP)
 
 bench-reports: $(STAMP)
 	$(BIN)/python -m bench.reports.run
+
+bench-transcription: $(STAMP) e2e-deps
+	$(BIN)/python -m bench.transcription.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
