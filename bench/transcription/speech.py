@@ -33,7 +33,8 @@ def missing_tools() -> list[str]:
 
 
 def telephone(text: str, voice: str = "en-us", speed: int = 150) -> Samples:
-    """`text` spoken, as 8 kHz mu-law band-limited telephone audio (float samples)."""
+    """`text` spoken, as 8 kHz mu-law band-limited telephone audio (float samples). sox runs
+    with `-R` (repeatable dither): with random dither the engine's words changed run to run."""
     with tempfile.TemporaryDirectory() as tmp:
         wide, narrow = Path(tmp) / "wide.wav", Path(tmp) / "narrow.wav"
         subprocess.run(
@@ -44,6 +45,7 @@ def telephone(text: str, voice: str = "en-us", speed: int = 150) -> Samples:
         subprocess.run(
             [
                 "sox",
+                "-R",
                 str(wide),
                 "-r",
                 str(RATE),
