@@ -125,7 +125,13 @@ def google_ads(
     """Qualified calls from Google Ads clicks, in Google's offline click conversion format."""
     start, end = _period(storage, principal.account_id, site, from_, to, now)
     zone, found = exports.qualified_conversions(
-        storage, principal.account_id, site, start, end, qualified_default(request)
+        storage,
+        principal.account_id,
+        site,
+        start,
+        end,
+        qualified_default(request),
+        request.app.state.settings.qualified_score,
     )
     text = exports.google_ads_csv(found, zone, conversion_name, value, currency.upper())
     return _csv(text, "google-ads-call-conversions.csv")
@@ -146,7 +152,13 @@ def ga4(
     id: POST each to `collect_url` with your measurement id and API secret filled in."""
     start, end = _period(storage, principal.account_id, site, from_, to, now)
     _, found = exports.qualified_conversions(
-        storage, principal.account_id, site, start, end, qualified_default(request)
+        storage,
+        principal.account_id,
+        site,
+        start,
+        end,
+        qualified_default(request),
+        request.app.state.settings.qualified_score,
     )
     return {
         "collect_url": exports.ga4_collect_url("G-XXXXXXXXXX", "API_SECRET"),
