@@ -15,6 +15,7 @@ import pytest
 from callscope.adapters.storage import Storage
 from callscope.domain.jobs import Job, JobStatus
 from callscope.services import jobs
+from callscope.services.recording_fetch import FETCH
 from tests.audio_server import audio_server
 from tests.conftest import server_env
 from tests.recording_calls import completed_call, recorded_site, tone_wav
@@ -128,7 +129,7 @@ def stop(worker: subprocess.Popen[str]) -> None:
 
 def fetch_job(storage: Storage) -> Job:
     with storage.read() as uow:
-        (job,) = uow.jobs.recent()
+        (job,) = [j for j in uow.jobs.recent() if j.kind == FETCH]
     return job
 
 
