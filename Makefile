@@ -4,11 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the end-to-end tests drive for real: a browser, Kamailio and sipp, pg_dump /
-# pg_restore for backups (the client of the server's major version), Redis for shared limits.
+# pg_restore for backups (the client of the server's major version), Redis for shared limits,
+# and espeak-ng + sox to make telephone speech for the transcription tests and benchmark.
 APT_PACKAGES := chromium kamailio kamailio-utils-modules kamailio-extra-modules \
-	kamailio-json-modules sip-tester nodejs postgresql-client redis-server
+	kamailio-json-modules sip-tester nodejs postgresql-client redis-server espeak-ng sox
 
-.PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports mutants
+.PHONY: demo test lint typecheck e2e-deps clean bench-attribution bench-http bench-reports mutants \
+	bench-transcription
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +71,8 @@ mutants: $(STAMP)
 	$(BIN)/mutmut export-cicd-stats
 	$(BIN)/mutmut results
 	$(BIN)/python -c '$(SCORE)'
+bench-transcription: $(STAMP) e2e-deps
+	$(BIN)/python -m bench.transcription.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants .hypothesis

@@ -94,6 +94,7 @@ def api(storage: Storage) -> Iterator[Api]:
         telephony_secret=SECRET,
         visits_per_ip_per_minute=0,
         leases_per_ip=10_000,
+        serve_runs_jobs=False,  # tests run jobs with a worker of their own
         _env_file=None,
     )
     app = create_app(settings, storage=storage)

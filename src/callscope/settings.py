@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         description="A call counts as qualified (a Google Ads / GA4 conversion) when answered "
         "and at least this many seconds long.",
     )
+    qualified_score: int = Field(
+        50,
+        ge=0,
+        le=100,
+        description="A transcribed call is qualified from this lead score on (calls without "
+        "a transcript fall back to CALLSCOPE_QUALIFIED_SECONDS).",
+    )
     webhook_interval_seconds: float = Field(
         5.0, gt=0, description="How often the server delivers due webhooks."
     )
@@ -120,6 +127,40 @@ class Settings(BaseSettings):
         description="Prefix of callscope's keys in Redis (several deployments may share one).",
     )
     log_level: str = Field("INFO", description="Python logging level of the server.")
+    serve_runs_jobs: bool = Field(
+        True,
+        description="`serve` also runs background jobs (recording fetch, transcription) on a "
+        "thread of each server process. False: run `callscope worker` separately.",
+    )
+    job_lease_seconds: float = Field(
+        60,
+        gt=0,
+        description="How long a worker holds a job without renewing it; a job whose worker "
+        "died is run again once this has passed.",
+    )
+    job_retry_seconds: float = Field(
+        10, gt=0, description="Wait before a failed job's first retry; doubles each time."
+    )
+    recordings_dir: str | None = Field(
+        None,
+        description="Where fetched call recordings are kept. Unset: `recordings/` beside the "
+        "SQLite file (the current directory with PostgreSQL).",
+    )
+    recording_hosts: str = Field(
+        "",
+        description="Extra hosts recordings may be fetched from (comma-separated; subdomains "
+        "included), besides the platforms' own (twilio.com, voximplant.com, telnyx.com, "
+        "signalwire.com).",
+    )
+    recording_max_bytes: int = Field(
+        200_000_000, ge=1000, description="Largest recording fetched; a larger one is refused."
+    )
+    recording_timeout_seconds: float = Field(
+        60, gt=0, description="Longest time one recording download may take."
+    )
+    job_attempts: int = Field(
+        4, ge=1, le=50, description="Runs of a job before it is marked failed for good."
+    )
 
     @model_validator(mode="after")
     def _replica_of_postgres_only(self) -> Settings:

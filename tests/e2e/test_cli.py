@@ -25,6 +25,8 @@ COMMANDS = [
     ["webhooks", "deliver"],
     ["backup"],
     ["restore"],
+    ["worker"],
+    ["jobs", "list"],
 ]
 
 

@@ -102,6 +102,15 @@ def test_google_ads_file_lists_qualified_calls_from_clicks_in_googles_format(
     assert valued.splitlines()[2] == "G-A,Qualified call,2026-03-02 09:05:00,120.00,USD"
 
 
+def test_a_persons_qualification_decides_which_calls_are_exported(api: Api, site: int) -> None:
+    for call_id, qualified in (("C1", False), ("C3", True)):
+        body = {"qualified": qualified}
+        assert api.client.patch(f"/v1/calls/{call_id}", headers=api.admin, json=body).is_success
+    text = get(api, "/v1/integrations/google-ads.csv", site=site, **PERIOD).text
+    # C1 (95 s) was ruled out, C3 (30 s) ruled in: 14:10 UTC is 09:10 in New York.
+    assert text.splitlines()[2:] == ["G-A,Phone call,2026-03-02 09:10:00,,"]
+
+
 def test_ga4_payloads_follow_the_measurement_protocol_rules(
     api: Api, site: int, clock: Clock
 ) -> None:

@@ -27,6 +27,8 @@ BODIES: dict[str, Any] = {
     "POST /v1/sites/{site_id}/numbers": {"number": "+15550100777", "kind": "pool"},
     "POST /v1/sites/{site_id}/webhooks": {"url": "https://hooks.example/x"},
     "PATCH /v1/sites/{site_id}/numbers/{number_id}": {"forward_to": "+15550100150"},
+    "POST /v1/sites/{site_id}/keywords": {"phrase": "book", "tag": "appointment"},
+    "PATCH /v1/calls/{call_id}": {"score": 99, "qualified": True},
     "POST /v1/spend": {
         "site": "{site_id}",
         "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],
@@ -79,6 +81,7 @@ def victim(api: Api) -> Victim:
         "site_id": str(site_id),
         "site": str(site_id),
         "visit_id": shown["visit_id"],
+        "call_id": "victim-call",
         "key_id": str(key_id),
         "endpoint_id": str(hook["id"]),
         "number_id": str(numbers["numbers"][0]["number_id"]),

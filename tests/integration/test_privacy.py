@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from callscope.adapters.recording_store import RecordingFiles
 from callscope.adapters.tables.core import calls, route_notes
 from callscope.adapters.tables.reporting import webhook_deliveries
 from callscope.domain.calls import CallEvent, EventKind
@@ -25,7 +27,9 @@ def call_at(api: Api, call_id: str, at: datetime, caller: str = CALLER) -> None:
     record_call_event(api.storage, event, 900, at)
 
 
-def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(api: Api) -> None:
+def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(
+    api: Api, tmp_path: Path
+) -> None:
     site_id = make_site(api)
     key = site_key(api, site_id)
     now = datetime.now(UTC)
@@ -33,7 +37,7 @@ def test_purge_deletes_what_is_older_than_the_cutoff_and_keeps_the_rest(api: Api
     api.client.post("/v1/visits", json={"site_key": key, "landing_url": "https://a/?gclid=1"})
     call_at(api, "old", now - timedelta(days=400))
     call_at(api, "new", now - timedelta(days=3))
-    deleted = purge(api.storage, now - timedelta(days=365))
+    deleted = purge(api.storage, now - timedelta(days=365), RecordingFiles(tmp_path))
     assert (deleted["calls"], deleted["call_events"]) == (1, 1)
     assert (deleted["visits"], deleted["leases"]) == (1, 1)  # the old visit and its lease
     assert old.visit is not None

@@ -8,11 +8,13 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from callscope.adapters.recording_store import RecordingFiles
 from callscope.adapters.storage import Storage
 from callscope.adapters.tables.rollups import (
     call_rollups,
@@ -325,10 +327,10 @@ def test_a_rebuild_from_the_raw_tables_gives_the_incremental_rollups(storage: St
 
 
 def test_retention_deletes_the_rollups_of_days_that_ended_before_the_cutoff(
-    storage: Storage,
+    storage: Storage, tmp_path: Path
 ) -> None:
     generate(storage, random.Random(3))
-    purge(storage, datetime(2026, 3, 4, 12, tzinfo=UTC))
+    purge(storage, datetime(2026, 3, 4, 12, tzinfo=UTC), RecordingFiles(tmp_path))
     with storage.engine.connect() as conn:
         days = {
             r.day

@@ -122,7 +122,7 @@ def test_a_pool_call_is_forwarded_recorded_and_attributed_to_the_visit_holding_i
     answer = twiml(twilio.post("/v1/twilio/voice", incoming()))
     (dial,) = answer.findall("Dial")
     assert dial.attrib == {
-        "record": "record-from-answer",
+        "record": "record-from-answer-dual",
         "action": f"{PUBLIC}/v1/twilio/dial-status",
         "method": "POST",
         "recordingStatusCallback": f"{PUBLIC}/v1/twilio/recording",

@@ -221,13 +221,18 @@ def test_webhook_endpoints_over_http_show_the_secret_once(api: Api) -> None:
     )
     assert made.status_code == 201, made.text
     assert made.json()["secret"].startswith("whsec_")
-    assert made.json()["events"] == ["call.completed", "call.attributed"]
+    assert made.json()["events"] == [
+        "call.completed",
+        "call.attributed",
+        "call.transcribed",
+        "call.scored",
+    ]
     listed = api.client.get(f"/v1/sites/{site}/webhooks", headers=api.admin).json()["webhooks"]
     assert listed == [
         {
             "id": made.json()["id"],
             "url": "https://crm.example/in",
-            "events": ["call.completed", "call.attributed"],
+            "events": ["call.completed", "call.attributed", "call.transcribed", "call.scored"],
         }
     ]
     bad = api.client.post(

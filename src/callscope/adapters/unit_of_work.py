@@ -15,13 +15,17 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.repositories.calls import CallRepository
+from callscope.adapters.repositories.insights import InsightRepository
+from callscope.adapters.repositories.jobs import JobRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.privacy import PrivacyRepository
+from callscope.adapters.repositories.recordings import RecordingRepository
 from callscope.adapters.repositories.reports import ReportRepository
 from callscope.adapters.repositories.rollups import RollupRepository
 from callscope.adapters.repositories.secrets import SecretRepository
 from callscope.adapters.repositories.sites import NumberRepository, SiteRepository
 from callscope.adapters.repositories.spend import SpendRepository
+from callscope.adapters.repositories.transcripts import TranscriptRepository
 from callscope.adapters.repositories.twilio import TwilioCredentialRepository
 from callscope.adapters.repositories.visits import VisitRepository
 from callscope.adapters.repositories.webhooks import WebhookRepository
@@ -43,6 +47,10 @@ class UnitOfWork:
     privacy: PrivacyRepository
     secrets: SecretRepository
     rollups: RollupRepository
+    jobs: JobRepository
+    recordings: RecordingRepository
+    transcripts: TranscriptRepository
+    insights: InsightRepository
 
     def __init__(
         self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
@@ -82,6 +90,10 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(conn)
         self.secrets = SecretRepository(conn)
         self.rollups = RollupRepository(conn)
+        self.jobs = JobRepository(conn)
+        self.recordings = RecordingRepository(conn)
+        self.transcripts = TranscriptRepository(conn)
+        self.insights = InsightRepository(conn)
         return self
 
     def __exit__(

@@ -94,6 +94,43 @@ def _account_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="run background jobs (recording fetch, transcription) and webhooks until stopped",
+    )
+    worker.set_defaults(run=_worker)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.entrypoints.worker import run_worker
+
+    return run_worker(settings)
+
+
+def _add_jobs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    jobs = commands.add_parser("jobs", help="background jobs")
+    actions = jobs.add_subparsers(title="actions", metavar="ACTION")
+    listing = actions.add_parser("list", help="the latest jobs with their status")
+    listing.add_argument("--status", choices=["queued", "running", "done", "failed"], default=None)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(run=_jobs_list)
+
+
+def _jobs_list(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.domain.jobs import JobStatus
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    status = JobStatus(args.status) if args.status else None
+    with storage.read() as uow:
+        found = uow.jobs.recent(status, args.limit)
+    for job in found:
+        error = f"  {job.last_error}" if job.last_error else ""
+        print(f"{job.id}\t{job.kind}\t{job.key}\t{job.status.value}\t{job.attempts}{error}")
+    return 0
+
+
 def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser("db", help="the database schema")
     actions = db.add_subparsers(title="actions", metavar="ACTION")
@@ -130,7 +167,8 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
 
 def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     purge = commands.add_parser(
-        "purge", help="delete calls, visits and their personal data older than N days"
+        "purge",
+        help="delete calls, visits, recordings and their personal data older than N days",
     )
     purge.add_argument(
         "--older-than", type=int, required=True, metavar="DAYS", help="keep this many days"
@@ -140,6 +178,7 @@ def _add_purge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from callscope.adapters.storage import Storage
+    from callscope.entrypoints.worker import recording_files
     from callscope.services.privacy import purge
 
     if args.older_than < 1:
@@ -148,7 +187,7 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     storage = Storage.connect(settings.database_url, settings.auto_migrate)
     cutoff = datetime.now(UTC) - timedelta(days=args.older_than)
     with progress_bar("purge (tables)") as report:
-        deleted = purge(storage, cutoff, report)
+        deleted = purge(storage, cutoff, recording_files(settings), report)
     print(", ".join(f"{table}: {count}" for table, count in deleted.items()))
     return 0
 
@@ -219,6 +258,8 @@ def _kamailio(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS = (
     _add_serve,
+    _add_worker,
+    _add_jobs,
     _add_db,
     _add_demo,
     _add_account,

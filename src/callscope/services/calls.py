@@ -9,7 +9,7 @@ from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
-from callscope.services import rollups, webhooks
+from callscope.services import recording_fetch, rollups, webhooks
 from callscope.services.ports import Storage, UnitOfWork
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
@@ -42,6 +42,8 @@ def record_call_event(
         webhooks.enqueue_for_call(uow, call, now)
         zone = rollups.site_zone_cached(storage, uow, call.site_id)
         rollups.apply(uow, before, call, zone, history)
+        if call.record_url != (before.record_url if before else None):
+            recording_fetch.enqueue_fetch(uow, call, now)
         uow.commit()
     return call
 

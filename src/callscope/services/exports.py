@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from callscope.domain.calls import Call
 from callscope.domain.errors import InvalidInput
 from callscope.domain.reporting import ANSWERED, CallFilter
+from callscope.domain.scoring import QUALIFIED_SCORE, CallInsight
 from callscope.domain.visits import Visit
-from callscope.services import reports
+from callscope.services import insights, reports
 from callscope.services.ports import Storage
 from callscope.services.sites import owned_site
 
@@ -106,12 +107,16 @@ def qualified_conversions(
     start: datetime,
     end: datetime,
     qualified_seconds: int,
+    qualified_score: int = QUALIFIED_SCORE,
 ) -> tuple[ZoneInfo, list[Conversion]]:
-    """Answered calls of at least `qualified_seconds`, oldest first, with their visits."""
+    """Qualified calls, oldest first, with their visits: by the lead score (or a person's
+    override) once transcribed, else answered and at least `qualified_seconds` long."""
     with storage.read() as uow:
         site = owned_site(uow, account_id, site_id)
         calls = uow.reports.call_log(CallFilter(site.id, start, end, limit=EXPORT_LIMIT))
-        kept = [c for c in calls if _qualified(c, qualified_seconds)]
+        assessed = uow.insights.for_calls([c.call_id for c in calls])
+        limits = insights.Thresholds(qualified_score, qualified_seconds)
+        kept = [c for c in calls if _kept(c, assessed.get(c.call_id), limits)]
         found = [Conversion(c, _visit(uow, c)) for c in reversed(kept)]
     return reports.site_zone(site), found
 
@@ -205,6 +210,12 @@ def _ga4_body(conv: Conversion, event_name: str) -> dict[str, Any]:
         "timestamp_micros": int(call.started_at.timestamp() * 1_000_000),
         "events": [{"name": event_name, "params": params}],
     }
+
+
+def _kept(call: Call, insight: CallInsight | None, limits: insights.Thresholds) -> bool:
+    if insight is None:  # not transcribed: the duration rule, as before transcripts
+        return _qualified(call, limits.seconds)
+    return insights.is_qualified(call, insight, limits)
 
 
 def _qualified(call: Call, seconds: int) -> bool:

@@ -7,14 +7,19 @@ raised as `domain.errors.StorageUnavailable`, never as a driver's own exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from callscope.domain.allocation import FreeNumber
 from callscope.domain.calls import Call, CallEvent
 from callscope.domain.channel import Channel
+from callscope.domain.jobs import Job, JobStatus
+from callscope.domain.keywords import KeywordRule
 from callscope.domain.progress import Progress, unreported
+from callscope.domain.recordings import AudioInfo, Recording
 from callscope.domain.reporting import (
     CallFact,
     CallFigures,
@@ -26,8 +31,10 @@ from callscope.domain.reporting import (
     SiteLink,
     SiteTally,
 )
+from callscope.domain.scoring import CallInsight
 from callscope.domain.sites import Account, ApiKey, NumberKind, RouteEntry, Site, TrackingNumber
 from callscope.domain.spend import SpendEntry
+from callscope.domain.transcripts import Transcript, Word
 from callscope.domain.visits import Lease, Visit
 from callscope.domain.webhooks import Delivery, Endpoint
 
@@ -150,6 +157,7 @@ class Reports(Protocol):
 class TwilioCredentials(Protocol):
     def save(self, account_id: int, account_sid: str, auth_token: str, now: datetime) -> None: ...
     def token(self, account_id: int) -> str | None: ...
+    def credentials(self, account_id: int) -> tuple[str, str] | None: ...
     def owner_of_number(self, number: str) -> int | None: ...
     def owner_of_call(self, call_id: str) -> int | None: ...
 
@@ -221,6 +229,92 @@ class Rollups(Protocol):
     def rebuild(self, site_id: int, zone: str) -> None: ...
 
 
+class Jobs(Protocol):
+    def enqueue(
+        self,
+        kind: str,
+        key: str,
+        payload: dict[str, Any],
+        now: datetime,
+        max_attempts: int,
+        run_at: datetime | None = None,
+    ) -> bool: ...
+    def claim(
+        self, kinds: tuple[str, ...], now: datetime, lease_until: datetime, worker: str
+    ) -> Job | None: ...
+    def extend(self, job_id: int, worker: str, lease_until: datetime) -> bool: ...
+    def finish(
+        self,
+        job_id: int,
+        worker: str,
+        status: JobStatus,
+        run_at: datetime,
+        error: str | None,
+        now: datetime,
+    ) -> bool: ...
+    def get(self, job_id: int) -> Job | None: ...
+    def by_key(self, key: str) -> Job | None: ...
+    def recent(self, status: JobStatus | None = None, limit: int = 50) -> list[Job]: ...
+    def delete_keys(self, keys: list[str]) -> int: ...
+
+
+class Recordings(Protocol):
+    def save(self, recording: Recording) -> None: ...
+    def get(self, call_id: str) -> Recording | None: ...
+    def remove_before(self, cutoff: datetime) -> list[str]: ...
+    def remove_for_caller(self, account_id: int, caller: str) -> list[str]: ...
+
+
+class RecordingFetcher(Protocol):
+    """Downloads a recording into a file; raises `RecordingUnavailable` with the reason."""
+
+    def fetch(self, url: str, auth: tuple[str, str] | None, into: Path) -> str: ...
+
+
+class RecordingFiles(Protocol):
+    """The local recordings store; paths it hands out are relative to it."""
+
+    def incoming(self) -> Path: ...
+    def keep(self, temporary: Path, call_id: str, suffix: str) -> str: ...
+    def path(self, relative: str) -> Path: ...
+    def delete(self, relatives: list[str]) -> int: ...
+    def discard(self, temporary: Path) -> None: ...
+
+
+class AudioProbe(Protocol):
+    """Reads an audio file's format; raises `RecordingUnavailable` when it is not audio."""
+
+    def __call__(self, path: Path) -> AudioInfo: ...
+
+
+class Transcripts(Protocol):
+    def save(self, transcript: Transcript) -> None: ...
+    def get(self, call_id: str) -> Transcript | None: ...
+    def remove(self, call_ids: Iterable[str]) -> None: ...
+    def search(self, site_id: int, query: str) -> set[str]: ...
+
+
+class Insights(Protocol):
+    def add_rule(self, rule: KeywordRule, now: datetime) -> KeywordRule: ...
+    def rules(self, site_id: int) -> list[KeywordRule]: ...
+    def save(self, insight: CallInsight, now: datetime) -> None: ...
+    def override(
+        self, call_id: str, site_id: int, score: int | None, qualified: bool | None, now: datetime
+    ) -> None: ...
+    def get(self, call_id: str) -> CallInsight | None: ...
+    def for_calls(self, call_ids: list[str]) -> dict[str, CallInsight]: ...
+
+
+class Transcriber(Protocol):
+    """A speech-to-text engine: each speaker's timed words in a recording (one speaker per
+    channel: "caller", "agent"; "call" for one channel). Raises `RecordingUnavailable` when
+    there is no speech or the file cannot be read."""
+
+    engine: str
+
+    def transcribe(self, path: Path) -> list[tuple[str, list[Word]]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction and its repositories."""
 
@@ -250,6 +344,14 @@ class UnitOfWork(Protocol):
     def secrets(self) -> Secrets: ...
     @property
     def rollups(self) -> Rollups: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def recordings(self) -> Recordings: ...
+    @property
+    def transcripts(self) -> Transcripts: ...
+    @property
+    def insights(self) -> Insights: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -6,14 +6,21 @@ ledger would ignore if sent again: so a recording is its own, naturally idempote
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from callscope.domain.calls import Call
 from callscope.domain.errors import InvalidInput, NotFound
+from callscope.domain.recordings import Recording
 from callscope.services.ports import Storage
+from callscope.services.recording_fetch import enqueue_fetch
+from callscope.services.sites import owned_site
 
 
-def attach_recording(storage: Storage, call_id: str, record_url: str) -> Call:
-    """Set the call's recording URL; the same URL twice changes nothing."""
+def attach_recording(
+    storage: Storage, call_id: str, record_url: str, now: datetime | None = None
+) -> Call:
+    """Set the call's recording URL and queue its fetch; the same URL twice changes nothing."""
+    now = now or datetime.now(UTC)
     if not record_url.startswith(("https://", "http://")):
         raise InvalidInput("record_url must be an http(s) URL")
     with storage.write() as uow:
@@ -24,6 +31,7 @@ def attach_recording(storage: Storage, call_id: str, record_url: str) -> Call:
             return call
         call = replace(call, record_url=record_url)
         uow.calls.save(call)
+        enqueue_fetch(uow, call, now)
         uow.commit()
     return call
 
@@ -34,3 +42,16 @@ def get_call(storage: Storage, call_id: str) -> Call:
     if call is None:
         raise NotFound("no call with that id")
     return call
+
+
+def recording_of(storage: Storage, account_id: int, call_id: str) -> Recording:
+    """The stored recording of one of the account's calls."""
+    with storage.read() as uow:
+        call = uow.calls.get(call_id)
+        if call is None:
+            raise NotFound("no call with that id")
+        owned_site(uow, account_id, call.site_id)
+        recording = uow.recordings.get(call_id)
+    if recording is None:
+        raise NotFound("no recording stored for this call")
+    return recording

@@ -22,7 +22,7 @@ from callscope.logs import log_event
 from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
-EVENTS = ("call.completed", "call.attributed")
+EVENTS = ("call.completed", "call.attributed", "call.transcribed", "call.scored")
 FINAL = (CallStatus.COMPLETED, CallStatus.MISSED, CallStatus.FAILED)
 CLAIM = timedelta(seconds=60)  # a sender that dies mid-request frees the delivery after this
 MAX_DELAY = timedelta(hours=6)
@@ -94,6 +94,22 @@ def enqueue_for_call(uow: UnitOfWork, call: Call, now: datetime) -> int:
                 event_id = f"{call.call_id}:{kind}"
                 payload = json.dumps(event_body(event_id, kind, call, now), sort_keys=True)
                 queued += repo.enqueue(endpoint.id, event_id, kind, payload, now)
+    return queued
+
+
+def enqueue_event(
+    uow: UnitOfWork, call: Call, kind: str, data: dict[str, object], now: datetime
+) -> int:
+    """Queue a `kind` event about the call, its data added to the call's own, for every
+    endpoint of the site that wants it (once per call and kind)."""
+    queued = 0
+    for endpoint in uow.webhooks.endpoints(call.site_id):
+        if kind in endpoint.events:
+            event_id = f"{call.call_id}:{kind}"
+            body = event_body(event_id, kind, call, now)
+            body["data"] = {**body["data"], **data}  # type: ignore[dict-item]
+            payload = json.dumps(body, sort_keys=True, default=str)
+            queued += uow.webhooks.enqueue(endpoint.id, event_id, kind, payload, now)
     return queued
 
 

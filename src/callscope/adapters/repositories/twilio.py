@@ -37,6 +37,14 @@ class TwilioCredentialRepository:
         found = self._scalar(query)
         return str(found) if found is not None else None
 
+    def credentials(self, account_id: int) -> tuple[str, str] | None:
+        """(account SID, auth token): the basic-auth pair Twilio's media URLs accept."""
+        query = select(twilio_credentials.c.account_sid, twilio_credentials.c.auth_token).where(
+            twilio_credentials.c.account_id == account_id
+        )
+        found = self._conn.execute(query).first()
+        return (str(found[0]), str(found[1])) if found else None
+
     def owner_of_number(self, number: str) -> int | None:
         query = (
             select(sites.c.account_id)

@@ -3,7 +3,17 @@
 Every table module is imported here, so `metadata` always holds the whole schema (migrations
 and the declared-tables check read it). A new concept adds a module and one line below."""
 
-from callscope.adapters.tables import core, pool, reporting, rollups, routing, twilio
+from callscope.adapters.tables import (
+    core,
+    insights,
+    jobs,
+    pool,
+    recordings,
+    reporting,
+    rollups,
+    routing,
+    twilio,
+)
 from callscope.adapters.tables.base import (
     CHANNEL_FIELDS,
     ID,
@@ -21,8 +31,11 @@ __all__ = [
     "SHARED_POOL",
     "UTCDateTime",
     "core",
+    "insights",
+    "jobs",
     "metadata",
     "pool",
+    "recordings",
     "reporting",
     "rollups",
     "routing",

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Response
 
 from callscope.domain.reporting import CallFilter
 from callscope.domain.sites import NumberKind, Site, TrackingNumber
+from callscope.entrypoints.http import call_detail
 from callscope.entrypoints.http.deps import (
     AdminDep,
+    FilesDep,
     NowDep,
     NumberId,
     PeriodDep,
@@ -30,7 +32,7 @@ from callscope.entrypoints.http.schemas import (
     SiteOut,
 )
 from callscope.phone import display, to_e164
-from callscope.services import privacy, reports, sites
+from callscope.services import insights, privacy, reports, sites
 
 router = APIRouter(tags=["admin"])
 
@@ -149,24 +151,37 @@ def list_numbers(
 def list_calls(
     storage: ReportStorageDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     now: NowDep,
     chosen: PeriodDep,
     status: Literal["ringing", "answered", "completed", "missed", "failed"] | None = None,
     first_time: bool | None = None,
     source: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words every transcript must hold")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, list[CallOut]]:
     start, end = chosen.in_zone(now)
-    query = CallFilter(chosen.site, start, end, status, first_time, source, limit)
+    query = CallFilter(chosen.site, start, end, status, first_time, source, 5000 if q else limit)
+    calls = reports.call_log(storage, principal.account_id, query)
+    if q is not None:
+        matched = insights.search(storage, principal.account_id, chosen.site, q)
+        calls = [c for c in calls if c.call_id in matched][:limit]
+    found, thresholds = insights.insights_for(storage, calls), call_detail.limits(settings)
     return {
-        "calls": [CallOut.of(c) for c in reports.call_log(storage, principal.account_id, query)]
+        "calls": [
+            CallOut.of(c, **call_detail.insight_fields(c, found.get(c.call_id), thresholds))
+            for c in calls
+        ]
     }
 
 
 @router.delete("/v1/callers/{number}")
 def erase_caller(
-    number: str, storage: StorageDep, settings: SettingsDep, principal: AdminDep
+    number: str, storage: StorageDep, settings: SettingsDep, principal: AdminDep, files: FilesDep
 ) -> dict[str, int]:
-    """Erase a caller's number from this account's calls (a data subject's request)."""
+    """Erase a caller's number from this account's calls, and their recordings and
+    transcripts (a data subject's request)."""
     caller = to_e164(number, settings.default_region)
-    return {"calls": privacy.erase_caller(storage, principal.account_id, caller)}
+    return {"calls": privacy.erase_caller(storage, principal.account_id, caller, files)}

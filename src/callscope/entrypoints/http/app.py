@@ -12,6 +12,7 @@ from callscope.adapters.storage import Storage
 from callscope.entrypoints.dashboard import pages as dashboard
 from callscope.entrypoints.http import (
     admin,
+    call_detail,
     errors,
     integrations,
     keys,
@@ -26,6 +27,7 @@ from callscope.entrypoints.http.background import background_work
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.entrypoints.http.rate_limit import VisitLimits
 from callscope.entrypoints.http.request_log import RequestLog
+from callscope.entrypoints.worker import recording_files
 from callscope.settings import Settings
 
 NO_TELEMETRY: TelemetryConfig = {
@@ -68,6 +70,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.visit_limits = VisitLimits(
         settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute, shared
     )
+    app.state.recording_files = recording_files(settings)
     errors.install(app)
     dashboard.install(app)
     for module in (
@@ -75,6 +78,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         telephony,
         twilio,
         admin,
+        call_detail,
         keys,
         pool,
         reports,

@@ -1,6 +1,6 @@
 """What the server does besides answering requests: deliver due webhooks, count stored
-visits and calls into the report rollups (each on a thread, again and again), and hear of
-routing changes made by any process, until shutdown."""
+visits and calls into the report rollups, run background jobs (unless turned off), each on a
+thread again and again, and hear of routing changes made by any process, until shutdown."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from callscope.adapters.route_changes import RouteChanges
 from callscope.adapters.storage import Storage
+from callscope.entrypoints.worker import start_job_thread
 from callscope.logs import log_event
 from callscope.services import rollups, webhooks
 
@@ -39,6 +40,8 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
     ]
     changes = RouteChanges(storage, app.state.routes.forget)
     changes.start()
+    settings = app.state.settings
+    jobs = start_job_thread(settings, storage) if settings.serve_runs_jobs else None
     try:
         yield
     finally:
@@ -47,6 +50,8 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(changes.stop)
         if app.state.report_storage is not storage:
             app.state.report_storage.close()  # the replica's connections
+        if jobs is not None:
+            jobs.set()
 
 
 async def _every(interval: float, error_event: str, work: Callable[[], object]) -> None:

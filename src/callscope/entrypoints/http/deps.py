@@ -21,7 +21,7 @@ from callscope.entrypoints.http.rate_limit import VisitLimits
 from callscope.services import reports, sites
 from callscope.services.accounts import Principal, authenticate
 from callscope.services.lease_slots import LeaseSlots
-from callscope.services.ports import Storage
+from callscope.services.ports import RecordingFiles, Storage
 from callscope.settings import Settings
 
 
@@ -39,6 +39,11 @@ async def get_report_storage(request: Request) -> Storage:
     """Storage whose reads may come from the read replica (reports, exports, dashboard)."""
     storage: Storage = request.app.state.report_storage
     return storage
+
+
+async def get_recording_files(request: Request) -> RecordingFiles:
+    files: RecordingFiles = request.app.state.recording_files
+    return files
 
 
 async def get_routes(request: Request) -> RouteTable:
@@ -73,6 +78,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 VisitLimitsDep = Annotated[VisitLimits, Depends(get_visit_limits)]
 LeaseSlotsDep = Annotated[LeaseSlots | None, Depends(get_lease_slots)]
 QualifiedSecondsDep = Annotated[int, Depends(get_qualified_seconds)]
+FilesDep = Annotated[RecordingFiles, Depends(get_recording_files)]
 
 # Ids are positive and fit a BIGINT: anything else cannot exist (422, never a storage error).
 MAX_ID = 2**63 - 1

@@ -20,6 +20,7 @@ from callscope.entrypoints.http.deps import (
     PrincipalDep,
     QualifiedSecondsDep,
     ReportStorageDep,
+    SettingsDep,
     SiteId,
     SiteParam,
     StorageDep,
@@ -109,6 +110,7 @@ def google_ads(
     now: NowDep,
     chosen: PeriodDep,
     seconds: QualifiedSecondsDep,
+    settings: SettingsDep,
     conversion_name: Annotated[str, Query(min_length=1, max_length=100)] = "Phone call",
     value: Annotated[float | None, Query(ge=0)] = None,
     currency: Annotated[str, Query(min_length=3, max_length=3)] = "USD",
@@ -116,7 +118,13 @@ def google_ads(
     """Qualified calls from Google Ads clicks, in Google's offline click conversion format."""
     owned, start, end = chosen.in_site_zone(storage, principal, now)
     zone, found = exports.qualified_conversions(
-        storage, principal.account_id, owned.id, start, end, seconds
+        storage,
+        principal.account_id,
+        owned.id,
+        start,
+        end,
+        seconds,
+        settings.qualified_score,
     )
     text = exports.google_ads_csv(found, zone, conversion_name, value, currency.upper())
     return _csv(text, "google-ads-call-conversions.csv")
@@ -129,13 +137,20 @@ def ga4(
     now: NowDep,
     chosen: PeriodDep,
     seconds: QualifiedSecondsDep,
+    settings: SettingsDep,
     event_name: Annotated[str, Query(max_length=40)] = "phone_call",
 ) -> dict[str, Any]:
     """GA4 Measurement Protocol bodies, one per qualified call whose visitor had a GA client
     id: POST each to `collect_url` with your measurement id and API secret filled in."""
     owned, start, end = chosen.in_site_zone(storage, principal, now)
     _, found = exports.qualified_conversions(
-        storage, principal.account_id, owned.id, start, end, seconds
+        storage,
+        principal.account_id,
+        owned.id,
+        start,
+        end,
+        seconds,
+        settings.qualified_score,
     )
     return {
         "collect_url": exports.ga4_collect_url("G-XXXXXXXXXX", "API_SECRET"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -122,6 +122,11 @@ class CallEventIn(Strict):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class TagOut(BaseModel):
+    tag: str
+    at: float | None = Field(None, description="seconds into the call where it was said")
+
+
 class AttributionBody(BaseModel):
     method: str
     confidence: float
@@ -146,10 +151,14 @@ class CallOut(BaseModel):
     visit_id: str | None
     channel: ChannelBody | None
     attribution: AttributionBody
+    tags: list[TagOut] = Field(default_factory=list)
+    score: int | None = None
+    qualified: bool = False
 
     @classmethod
-    def of(cls, call: Call) -> CallOut:
+    def of(cls, call: Call, **insight: Any) -> CallOut:
         return cls(
+            **insight,
             call_id=call.call_id,
             site_id=call.site_id,
             dialed_number=call.dialed_number,

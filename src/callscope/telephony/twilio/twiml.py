@@ -56,7 +56,7 @@ def dial(agent_number: str, call_sid: str, urls: PublicUrls) -> str:
     """Forward to the agent, recording from the answer, with the outcome posted back."""
     response = VoiceResponse()
     forward = response.dial(
-        record="record-from-answer",
+        record="record-from-answer-dual",  # caller and agent on two channels
         action=urls("/v1/twilio/dial-status"),
         method="POST",
         recording_status_callback=urls("/v1/twilio/recording"),

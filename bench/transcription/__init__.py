@@ -1,0 +1,1 @@
+"""Transcription benchmark: WER, keyword recall/precision per noise level, real-time factor."""

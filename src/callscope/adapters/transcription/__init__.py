@@ -1,0 +1,1 @@
+"""Speech-to-text engines behind the `Transcriber` port (services/ports.py)."""
