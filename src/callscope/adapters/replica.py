@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callscope.adapters.storage import Storage
 from callscope.adapters.unit_of_work import UnitOfWork
+from callscope.domain.errors import StorageError
 from callscope.logs import log_event
 
 CHECK_EVERY = 1.0  # seconds between two looks at the replica's lag
@@ -99,7 +100,7 @@ class _ReplicaRead(UnitOfWork):
     def __enter__(self) -> UnitOfWork:
         try:
             return super().__enter__()
-        except SQLAlchemyError as exc:
+        except StorageError as exc:  # the unit of work's own name for a driver's error
             log_event("replica_unavailable", error=type(exc).__name__)
             self._lost()
             self._engine = self._primary
