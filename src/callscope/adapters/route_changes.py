@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callscope.adapters.repositories.sites import ROUTES_CHANNEL
 from callscope.adapters.storage import Storage
+from callscope.domain.errors import StorageError
 from callscope.logs import log_event
 
 POLL_SECONDS = 0.25  # SQLite: a one-row read this often is the whole cost
@@ -40,7 +41,7 @@ class RouteChanges:
         while not self._stopping.is_set():
             try:
                 self._listen() if postgres else self._poll()
-            except (psycopg.Error, SQLAlchemyError) as exc:
+            except (psycopg.Error, SQLAlchemyError, StorageError) as exc:
                 log_event("route_changes_error", error=type(exc).__name__)
                 self._on_change()  # a notification may have been missed meanwhile
                 self._stopping.wait(WAKE_SECONDS)
