@@ -5,6 +5,7 @@ and stopping Redis in the middle of a flood gives no 5xx (each process falls bac
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,9 @@ def cluster(tmp_path: Path, redis_url: str, per_ip: str) -> Iterator[Cluster]:
         url,
         CALLSCOPE_REDIS_URL=redis_url,
         CALLSCOPE_VISITS_PER_IP_PER_MINUTE=per_ip,
+        # The site's own limit is lifted: these tests are about one address, and a flood served
+        # fast enough would meet the per-site limit first.
+        CALLSCOPE_VISITS_PER_SITE_PER_MINUTE="0",
         CALLSCOPE_LEASES_PER_IP=str(CAP),
     )
     key = create_key(env)
@@ -111,7 +115,7 @@ def test_ten_thousand_visits_from_one_address_over_four_processes_hold_the_cap_i
     unthrottled: Cluster,
 ) -> None:
     answers = flood(unthrottled.urls, unthrottled.site_key, FLOOD, lambda n: None)
-    assert [status for status, _ in answers] == [200] * FLOOD
+    assert Counter(status for status, _ in answers) == {200: FLOOD}  # counts, not a 10k diff
     numbers = [body["number"] for body in leased(answers)]
     assert len(numbers) == CAP and len(set(numbers)) == CAP  # in total, not per process
     refused = [body for _, body in answers if body["mode"] != "pool"]
