@@ -5,8 +5,8 @@ and stopping Redis in the middle of a flood gives no 5xx (each process falls bac
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
