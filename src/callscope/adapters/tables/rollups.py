@@ -3,6 +3,9 @@ local day (the site's time zone) and channel value; kept in step with the raw ta
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,6 +19,18 @@ from sqlalchemy import (
 )
 
 from callscope.adapters.tables.base import ID, metadata, site_day_channel_columns
+from callscope.domain.reporting import CallTally
+
+
+def tally_columns() -> list[Column[Any]]:
+    """One column per figure of a `CallTally`, in its order: counts as BIGINT, the confidence
+    sum as a float. `duration_sum` is the seconds of answered calls, `qualified` the answered
+    calls of 60 s or more (the default threshold)."""
+    return [
+        Column(f.name, Float if f.name == "confidence_sum" else BigInteger, nullable=False)
+        for f in fields(CallTally)
+    ]
+
 
 # `dimension` is "site" (value "": the whole site, for the totals) or a channel field; a NULL
 # field is stored as "" because primary key columns cannot be NULL. The key starts with
@@ -27,14 +42,7 @@ call_rollups = Table(
     Column("dimension", String(8), nullable=False),
     Column("day", Date, nullable=False),
     Column("value", String(200), nullable=False),
-    Column("calls", BigInteger, nullable=False),
-    Column("answered", BigInteger, nullable=False),
-    Column("missed", BigInteger, nullable=False),
-    Column("first_time", BigInteger, nullable=False),
-    # Seconds of answered calls, and answered calls of 60 s or more (the default threshold).
-    Column("duration_sum", BigInteger, nullable=False),
-    Column("qualified", BigInteger, nullable=False),
-    Column("confidence_sum", Float, nullable=False),
+    *tally_columns(),
     PrimaryKeyConstraint("site_id", "dimension", "day", "value", name="pk_call_rollups"),
 )
 
@@ -94,13 +102,7 @@ uncounted_calls = Table(
     Column("day", Date, nullable=False),
     Column("value", String(200), nullable=False),
     Column("previous_day", Date, nullable=True),
-    Column("calls", BigInteger, nullable=False),
-    Column("answered", BigInteger, nullable=False),
-    Column("missed", BigInteger, nullable=False),
-    Column("first_time", BigInteger, nullable=False),
-    Column("duration_sum", BigInteger, nullable=False),
-    Column("qualified", BigInteger, nullable=False),
-    Column("confidence_sum", Float, nullable=False),
+    *tally_columns(),
     Column("callers", BigInteger, nullable=False),
     Index("ix_uncounted_calls_site_dimension_day", "site_id", "dimension", "day"),
 )
