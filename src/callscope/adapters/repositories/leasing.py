@@ -77,8 +77,13 @@ _VISITORS_OWN = and_(
     ),
     numbers.c.last_visitor_id == bindparam("b_visitor"),
 )
+# Idlest first when the visitor last held several free numbers (as the domain, which takes the
+# first of its idlest-first candidates that the visitor held).
 _OWN = {
-    r: select(*_COLUMNS).where(_in_pool(r), _HOLD_ENDED, _VISITORS_OWN).limit(1)
+    r: select(*_COLUMNS)
+    .where(_in_pool(r), _HOLD_ENDED, _VISITORS_OWN)
+    .order_by(numbers.c.held_until, numbers.c.id)
+    .limit(1)
     for r in (True, False)
 }
 
