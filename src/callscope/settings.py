@@ -91,6 +91,16 @@ class Settings(BaseSettings):
         description="A transcribed call is qualified from this lead score on (calls without "
         "a transcript fall back to CALLSCOPE_QUALIFIED_SECONDS).",
     )
+    call_events_inline: int = Field(
+        4,
+        ge=0,
+        le=1000,
+        description="Call events (telephony webhooks) one server process applies at once "
+        "before it answers. Events arriving while that many are being applied are stored as "
+        "they come and applied just after the answer, so a burst of calls never waits on the "
+        "bookkeeping; reports, the call log and exports apply any such event before they "
+        "read. 0: always after the answer.",
+    )
     webhook_interval_seconds: float = Field(
         5.0, gt=0, description="How often the server delivers due webhooks."
     )

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from callscope.adapters.storage import Storage
 from callscope.domain.errors import StorageUnavailable
-from callscope.entrypoints.http import twilio as twilio_router
+from callscope.entrypoints.http import call_intake
 from callscope.entrypoints.http.app import create_app
 from callscope.services.accounts import create_account
 from callscope.settings import Settings
@@ -218,7 +218,9 @@ def test_a_database_failure_while_noting_the_call_still_forwards_the_caller(
     def locked(*_args: object) -> None:
         raise StorageUnavailable("storage: OperationalError")
 
-    monkeypatch.setattr(twilio_router, "record_call_event", locked)
+    # Whether the process applies the event at once or stores it for after the answer.
+    monkeypatch.setattr(call_intake, "record_call_event", locked)
+    monkeypatch.setattr(call_intake, "accept_call_event", locked)
     answer = twiml(twilio.post("/v1/twilio/voice", incoming()))
     assert answer.findtext("Dial/Number") == FORWARD
     monkeypatch.undo()

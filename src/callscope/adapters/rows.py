@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping
 
-from callscope.domain.calls import Attribution, AttributionMethod, Call
+from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent, EventKind
 from callscope.domain.channel import Channel
 from callscope.domain.sites import Account, NumberKind, Site, TrackingNumber
 from callscope.domain.visits import Lease, Visit, VisitMode
@@ -160,3 +162,16 @@ def call_columns(c: Call) -> dict[str, Any]:
         "confidence": c.attribution.confidence,
         "first_time": c.first_time,
     }
+
+
+def event_payload(event: CallEvent, lease_seconds: int) -> dict[str, Any]:
+    """A pending event as stored (JSON), with the lease length it was accepted under."""
+    return {**asdict(event), "at": event.at.isoformat(), "lease_seconds": lease_seconds}
+
+
+def pending_event(payload: dict[str, Any]) -> tuple[CallEvent, int]:
+    fields = dict(payload)
+    lease_seconds = int(fields.pop("lease_seconds"))
+    fields["event"] = EventKind(fields["event"])
+    fields["at"] = datetime.fromisoformat(fields["at"])
+    return CallEvent(**fields), lease_seconds

@@ -9,42 +9,103 @@ from callscope.domain.attribution import Evidence, attribute
 from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
+from callscope.logs import log_event
 from callscope.services import recording_fetch, rollups, webhooks
 from callscope.services.ports import Storage, UnitOfWork
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
+PENDING_BATCH = 100  # a call has four kinds of event: a bound, not a batch size
 
 
 def record_call_event(
     storage: Storage, event: CallEvent, lease_seconds: int, now: datetime
 ) -> Call:
-    """Apply one event; a repeated delivery of the same (call id, event) changes nothing."""
+    """Apply one event now; a repeated delivery of the same (call id, event) changes nothing
+    (beyond applying the call's events still pending, when the first delivery was accepted
+    under load)."""
     with storage.write() as uow:
-        existing = uow.calls.get(event.call_id, for_update=True)
-        if not uow.calls.first_delivery(event, now) and existing is not None:
-            return existing
-        before: Call | None = existing
-        history = None
-        if existing is None:
-            call, history = _new_call(uow, event, lease_seconds)
-            call = call.with_event(event)
-        else:
-            call = existing.with_event(event)
-        if existing is not None:
-            uow.calls.save(call)
-        elif not uow.calls.add(call):
-            # Another server stored this call a moment ago: apply the event to theirs.
-            before = uow.calls.get(event.call_id, for_update=True) or call
-            call = before.with_event(event)
-            uow.calls.save(call)
-        # In the same transaction as the call: its webhooks, and its deltas to the report
-        # rollups (folded into them by the server, so calls to one number do not queue).
-        webhooks.enqueue_for_call(uow, call, now)
-        zone = rollups.site_zone_cached(storage, uow, call.site_id)
-        rollups.apply(uow, before, call, zone, history)
-        if call.record_url != (before.record_url if before else None):
-            recording_fetch.enqueue_fetch(uow, call, now)
+        # Locks in one order, as `apply_pending` takes them: the event's row, then the call's.
+        first = uow.calls.first_delivery(event, now)
+        pending = [] if first else uow.calls.pending(PENDING_BATCH, event.call_id, wait=True)
+        call = uow.calls.get(event.call_id, for_update=True)
+        for earlier, lease in pending:
+            call = _apply(uow, storage, call, earlier, lease, now)
+            uow.calls.applied(earlier)
+        if first or call is None:  # None: a repeat for a call since erased is stored anew
+            call = _apply(uow, storage, call, event, lease_seconds, now)
         uow.commit()
+    assert call is not None
+    return call
+
+
+def accept_call_event(
+    storage: Storage, event: CallEvent, lease_seconds: int, now: datetime
+) -> bool:
+    """Keep the event to be applied a moment later, by `apply_pending` (one statement: what a
+    busy server does, so a caller never waits for the bookkeeping). Stored before this returns;
+    False for a repeated delivery, which changes nothing."""
+    with storage.write() as uow:
+        new = uow.calls.queue(event, lease_seconds, now)
+        uow.commit()
+    return new
+
+
+def apply_pending(
+    storage: Storage, now: datetime, call_id: str | None = None, limit: int | None = None
+) -> int:
+    """Apply the events accepted under load (all, or one call's), oldest first, each in its own
+    transaction, exactly as `record_call_event` would have; returns how many. With `call_id`
+    this waits for a server applying that call's events at the same moment. An event that
+    cannot be applied (its number was removed meanwhile) is logged and set aside."""
+    applied = 0
+    while limit is None or applied < limit:
+        with storage.write() as uow:
+            found = uow.calls.pending(1, call_id, wait=call_id is not None)
+            if not found:
+                break
+            event, lease_seconds = found[0]
+            existing = uow.calls.get(event.call_id, for_update=True)
+            try:
+                _apply(uow, storage, existing, event, lease_seconds, now)
+            except NotFound:
+                log_event("call_event_not_applied", call_id=event.call_id, kind=event.event)
+            uow.calls.applied(event)
+            uow.commit()
+        applied += 1
+    return applied
+
+
+def _apply(
+    uow: UnitOfWork,
+    storage: Storage,
+    existing: Call | None,
+    event: CallEvent,
+    lease_seconds: int,
+    now: datetime,
+) -> Call:
+    """The call after `event` (delivered for the first time), stored with its consequences in
+    `uow` (not committed)."""
+    before: Call | None = existing
+    history = None
+    if existing is None:
+        call, history = _new_call(uow, event, lease_seconds)
+        call = call.with_event(event)
+    else:
+        call = existing.with_event(event)
+    if existing is not None:
+        uow.calls.save(call)
+    elif not uow.calls.add(call):
+        # Another server stored this call a moment ago: apply the event to theirs.
+        before = uow.calls.get(event.call_id, for_update=True) or call
+        call = before.with_event(event)
+        uow.calls.save(call)
+    # In the same transaction as the call: its webhooks, and its deltas to the report
+    # rollups (folded into them by the server, so calls to one number do not queue).
+    webhooks.enqueue_for_call(uow, call, now)
+    zone = rollups.site_zone_cached(storage, uow, call.site_id)
+    rollups.apply(uow, before, call, zone, history)
+    if call.record_url != (before.record_url if before else None):
+        recording_fetch.enqueue_fetch(uow, call, now)
     return call
 
 

@@ -27,6 +27,45 @@ class CallRepository:
         }
         return insert_if_absent(self._conn, call_events, values)
 
+    def queue(self, event: CallEvent, lease_seconds: int, now: datetime) -> bool:
+        """Note that this (call id, event) arrived, to be applied later (`pending`); False when
+        it had arrived before (applied or not)."""
+        values = {
+            "call_id": event.call_id,
+            "event": event.event.value,
+            "at": event.at,
+            "received_at": now,
+            "pending": True,
+            "payload": rows.event_payload(event, lease_seconds),
+        }
+        return insert_if_absent(self._conn, call_events, values)
+
+    def pending(
+        self, limit: int, call_id: str | None = None, wait: bool = False
+    ) -> list[tuple[CallEvent, int]]:
+        """Pending events, oldest first, locked for this transaction (each with the lease
+        length it was accepted under). Events another transaction is applying are skipped,
+        unless `wait`: then this waits for it (and finds the event applied)."""
+        c = call_events.c
+        query = select(c.payload).where(c.pending)
+        if call_id is not None:
+            query = query.where(c.call_id == call_id)
+        query = query.order_by(c.received_at, c.call_id, c.event).limit(limit)
+        locked = query.with_for_update(skip_locked=not wait)
+        return [rows.pending_event(p) for p in self._conn.execute(locked).scalars()]
+
+    def applied(self, event: CallEvent) -> None:
+        c = call_events.c
+        self._conn.execute(
+            update(call_events)
+            .where(c.call_id == event.call_id, c.event == event.event.value)
+            .values(pending=False, payload=None)
+        )
+
+    def any_pending(self) -> bool:
+        query = select(call_events.c.call_id).where(call_events.c.pending).limit(1)
+        return self._conn.execute(query).first() is not None
+
     def get(self, call_id: str, for_update: bool = False) -> Call | None:
         query = select(calls).where(calls.c.call_id == call_id)
         if for_update:

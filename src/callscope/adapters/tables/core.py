@@ -168,6 +168,9 @@ calls = Table(
     Index("ix_calls_site_caller", "site_id", "caller", "started_at"),
 )
 
+# Every (call id, event) delivered, once: what makes repeats change nothing. An event accepted
+# under load is stored `pending` with its `payload` (the event itself, and the lease length it
+# was accepted under) and applied to its call just after the answer; applied, both are cleared.
 call_events = Table(
     "call_events",
     metadata,
@@ -175,4 +178,12 @@ call_events = Table(
     Column("event", String(12), primary_key=True),
     Column("at", UTCDateTime, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    Column("pending", Boolean, nullable=False, server_default=text("false")),
+    Column("payload", JSON, nullable=True),
+    Index(
+        "ix_call_events_pending",
+        "received_at",
+        postgresql_where=text("pending"),
+        sqlite_where=text("pending"),
+    ),
 )

@@ -24,6 +24,7 @@ from callscope.entrypoints.http import (
     web,
 )
 from callscope.entrypoints.http.background import background_work
+from callscope.entrypoints.http.call_intake import InlineSlots
 from callscope.entrypoints.http.cors import PublicCors
 from callscope.entrypoints.http.rate_limit import VisitLimits
 from callscope.entrypoints.http.request_log import RequestLog
@@ -71,6 +72,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute, shared
     )
     app.state.recording_files = recording_files(settings)
+    app.state.inline_slots = InlineSlots(settings.call_events_inline)
     errors.install(app)
     dashboard.install(app)
     for module in (

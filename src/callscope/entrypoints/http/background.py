@@ -1,6 +1,7 @@
-"""What the server does besides answering requests: deliver due webhooks, count stored
-visits and calls into the report rollups, run background jobs (unless turned off), each on a
-thread again and again, and hear of routing changes made by any process, until shutdown."""
+"""What the server does besides answering requests: deliver due webhooks, apply call events
+stored under load, count stored visits and calls into the report rollups, run background jobs
+(unless turned off), each on a thread again and again, and hear of routing changes made by any
+process, until shutdown."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from callscope.adapters.route_changes import RouteChanges
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.worker import start_job_thread
 from callscope.logs import log_event
-from callscope.services import rollups, webhooks
+from callscope.services import calls, rollups, webhooks
 
 COUNT_INTERVAL = 1.0  # seconds between two counts of new visits (and of new calls)
+# Call events stored under load are applied this often, at most a batch at a time, so a burst
+# is worked off steadily while the server keeps answering.
+APPLY_INTERVAL = 0.2
+APPLY_BATCH = 200
 
 
 @asynccontextmanager
@@ -36,6 +41,13 @@ async def background_work(app: FastAPI) -> AsyncIterator[None]:
         ),
         asyncio.create_task(
             _every(COUNT_INTERVAL, "call_counter_error", lambda: rollups.count_calls(storage))
+        ),
+        asyncio.create_task(
+            _every(
+                APPLY_INTERVAL,
+                "call_event_error",
+                lambda: calls.apply_pending(storage, datetime.now(UTC), limit=APPLY_BATCH),
+            )
         ),
     ]
     changes = RouteChanges(storage, app.state.routes.forget)

@@ -18,6 +18,7 @@ from callscope.entrypoints.http.deps import (
     NowDep,
     PrincipalDep,
     SettingsDep,
+    SettledStorageDep,
     SiteId,
     StorageDep,
 )
@@ -106,7 +107,7 @@ def list_keywords(
 
 @router.get("/v1/calls/{call_id}", response_model=CallDetailOut)
 def get_call(
-    call_id: CallId, storage: StorageDep, principal: PrincipalDep, settings: SettingsDep
+    call_id: CallId, storage: SettledStorageDep, principal: PrincipalDep, settings: SettingsDep
 ) -> CallDetailOut:
     detail = insights.call_detail(storage, principal.account_id, call_id, limits(settings))
     fields = insight_fields(detail.call, detail.insight, limits(settings))
@@ -124,7 +125,7 @@ def get_call(
 def override_call(
     call_id: CallId,
     body: OverrideIn,
-    storage: StorageDep,
+    storage: SettledStorageDep,
     principal: AdminDep,
     settings: SettingsDep,
     now: NowDep,
@@ -140,7 +141,7 @@ def override_call(
     responses={200: {"content": {"audio/*": {}}, "description": "the call's audio"}},
 )
 def call_recording(
-    call_id: CallId, storage: StorageDep, principal: PrincipalDep, files: FilesDep
+    call_id: CallId, storage: SettledStorageDep, principal: PrincipalDep, files: FilesDep
 ) -> FileResponse:
     """The call's recording as fetched into callscope's store (404 until it is fetched)."""
     found = recordings.recording_of(storage, principal.account_id, call_id)

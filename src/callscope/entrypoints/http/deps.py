@@ -16,9 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from callscope.adapters.route_table import RouteTable
 from callscope.domain.errors import Unauthorized
 from callscope.domain.sites import Site
+from callscope.entrypoints.http.call_intake import InlineSlots
 from callscope.entrypoints.http.periods import period
 from callscope.entrypoints.http.rate_limit import VisitLimits
-from callscope.services import reports, sites
+from callscope.services import calls, reports, sites
 from callscope.services.accounts import Principal, authenticate
 from callscope.services.lease_slots import LeaseSlots
 from callscope.services.ports import RecordingFiles, Storage
@@ -35,10 +36,30 @@ async def get_storage(request: Request) -> Storage:
     return storage
 
 
-async def get_report_storage(request: Request) -> Storage:
-    """Storage whose reads may come from the read replica (reports, exports, dashboard)."""
+def get_report_storage(request: Request) -> Storage:
+    """Storage whose reads may come from the read replica (reports, exports, dashboard), once
+    the call events accepted under load are applied: reports are exact at any moment."""
+    settle_calls(request.app.state.storage)
     storage: Storage = request.app.state.report_storage
     return storage
+
+
+def settle_calls(storage: Storage) -> None:
+    """Apply every call event stored to be applied after its answer (usually none: one indexed
+    look)."""
+    calls.apply_pending(storage, datetime.now(UTC))
+
+
+def get_settled_storage(request: Request) -> Storage:
+    """The primary storage, once the call events accepted under load are applied."""
+    storage: Storage = request.app.state.storage
+    settle_calls(storage)
+    return storage
+
+
+async def get_inline_slots(request: Request) -> InlineSlots:
+    slots: InlineSlots = request.app.state.inline_slots
+    return slots
 
 
 async def get_recording_files(request: Request) -> RecordingFiles:
@@ -74,6 +95,8 @@ async def get_now() -> datetime:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 ReportStorageDep = Annotated[Storage, Depends(get_report_storage)]
+SettledStorageDep = Annotated[Storage, Depends(get_settled_storage)]
+InlineSlotsDep = Annotated[InlineSlots, Depends(get_inline_slots)]
 NowDep = Annotated[datetime, Depends(get_now)]
 VisitLimitsDep = Annotated[VisitLimits, Depends(get_visit_limits)]
 LeaseSlotsDep = Annotated[LeaseSlots | None, Depends(get_lease_slots)]

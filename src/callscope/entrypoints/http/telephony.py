@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from callscope.domain.calls import CallEvent, EventKind
+from callscope.domain.calls import Call, CallEvent, EventKind
 from callscope.entrypoints.http.deps import (
+    InlineSlotsDep,
     NowDep,
     RoutesDep,
     SettingsDep,
@@ -56,8 +57,15 @@ async def route(
 
 @router.post("/v1/calls/events")
 def call_event(
-    body: CallEventIn, storage: StorageDep, settings: SettingsDep, now: NowDep
+    body: CallEventIn,
+    storage: StorageDep,
+    routes: RoutesDep,
+    slots: InlineSlotsDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> dict[str, object]:
+    """Applied before the answer (the call's status and attribution come back), or, while the
+    process is busy applying others, stored and applied just after it (`"queued": true`)."""
     region = settings.default_region
     event = CallEvent(
         call_id=body.call_id,
@@ -72,7 +80,22 @@ def call_event(
         failure_code=body.failure_code,
         failure_reason=body.failure_reason,
     )
-    call = record_call_event(storage, event, settings.lease_seconds, now)
+    call: Call | None
+    if routes.lookup(event.dialed_number) is None:
+        # Not a tracking number (as far as routing knows): applied now, for its clear 404.
+        call = record_call_event(storage, event, settings.lease_seconds, now)
+    else:
+        call = slots.take_event(storage, event, settings.lease_seconds, now)
+    if call is None:
+        log_event(
+            "call_event",
+            call_id=event.call_id,
+            kind=event.event,
+            dialed=event.dialed_number,
+            caller=event.caller,
+            queued=True,
+        )
+        return {"call_id": event.call_id, "queued": True}
     log_event(
         "call_event",
         call_id=call.call_id,
@@ -84,6 +107,7 @@ def call_event(
     )
     return {
         "call_id": call.call_id,
+        "queued": False,
         "status": call.status.value,
         "attribution": {
             "method": call.attribution.method.value,

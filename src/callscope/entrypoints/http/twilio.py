@@ -5,7 +5,7 @@ the generic services (`route_call`, `record_call_event`)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -15,10 +15,18 @@ from callscope.adapters.route_table import RouteTable
 from callscope.domain.calls import EventKind
 from callscope.domain.errors import NotFound, StorageError
 from callscope.domain.sites import NumberKind
-from callscope.entrypoints.http.deps import AdminDep, NowDep, RoutesDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.call_intake import InlineSlots
+from callscope.entrypoints.http.deps import (
+    AdminDep,
+    InlineSlotsDep,
+    NowDep,
+    RoutesDep,
+    SettingsDep,
+    StorageDep,
+)
 from callscope.entrypoints.http.twilio_signature import TwilioForm
 from callscope.logs import log_event
-from callscope.services.calls import record_call_event
+from callscope.services.calls import apply_pending
 from callscope.services.ports import Storage
 from callscope.services.recordings import attach_recording, get_call
 from callscope.services.routing import Route, route_call
@@ -41,7 +49,12 @@ def xml(body: str) -> Response:
 
 @router.post("/voice")
 def voice(
-    form: TwilioForm, storage: StorageDep, routes: RoutesDep, settings: SettingsDep, now: NowDep
+    form: TwilioForm,
+    storage: StorageDep,
+    routes: RoutesDep,
+    slots: InlineSlotsDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> Response:
     """An incoming call: reject an unknown number, ask for a code on an extension number,
     else forward to the agent with recording on."""
@@ -51,12 +64,17 @@ def voice(
         return xml(twiml.reject())
     if route.number.kind is NumberKind.EXTENSION:
         return xml(twiml.ask_extension(twiml.PublicUrls(settings.public_url)))
-    return _forward(storage, settings, call, route.agent_number, None, now)
+    return _forward(storage, slots, settings, call, route.agent_number, None, now)
 
 
 @router.post("/gather")
 def gather(
-    form: TwilioForm, storage: StorageDep, routes: RoutesDep, settings: SettingsDep, now: NowDep
+    form: TwilioForm,
+    storage: StorageDep,
+    routes: RoutesDep,
+    slots: InlineSlotsDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> Response:
     """The code typed on an extension number (or none, after the timeout): forward either way."""
     call = TwilioCall.of(form, settings.default_region)
@@ -64,17 +82,21 @@ def gather(
     route = _route(storage, routes, call, ext, now)
     if route is None:
         return xml(twiml.reject())
-    return _forward(storage, settings, call, route.agent_number, ext, now)
+    return _forward(storage, slots, settings, call, route.agent_number, ext, now)
 
 
 @router.post("/dial-status")
 def dial_status(
-    form: TwilioForm, storage: StorageDep, settings: SettingsDep, now: NowDep
+    form: TwilioForm,
+    storage: StorageDep,
+    slots: InlineSlotsDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> Response:
     """The `<Dial action>` callback: answered and completed, or failed with Twilio's status."""
     call = TwilioCall.of(form, settings.default_region)
     for event in dial_outcome(call, form, now):
-        record_call_event(storage, event, settings.lease_seconds, now)
+        slots.take_event(storage, event, settings.lease_seconds, now)
     log_event("twilio_dial_status", call_id=call.call_sid, status=form.get("DialCallStatus"))
     return xml(twiml.hangup())
 
@@ -95,6 +117,7 @@ def whisper(
     """Spoken to the agent before the caller is connected; silence if the call is unknown,
     because a failing whisper would drop the agent's leg."""
     try:
+        apply_pending(storage, datetime.now(UTC), call_id=call)
         return xml(twiml.whisper(get_call(storage, call)))
     except NotFound:
         return xml(twiml.silence())
@@ -123,6 +146,7 @@ def _route(
 
 def _forward(
     storage: Storage,
+    slots: InlineSlots,
     settings: Settings,
     call: TwilioCall,
     agent: str,
@@ -131,8 +155,8 @@ def _forward(
 ) -> Response:
     started = replace(call.event(EventKind.STARTED, now), agent_number=agent, ext=ext)
     try:
-        recorded = record_call_event(storage, started, settings.lease_seconds, now)
-        method = recorded.attribution.method.value
+        recorded = slots.take_event(storage, started, settings.lease_seconds, now)
+        method = recorded.attribution.method.value if recorded else "after the answer"
     except StorageError:
         # Never fail a caller over bookkeeping: the dial-status callback records the call too.
         method = "not recorded"
