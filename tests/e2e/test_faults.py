@@ -99,14 +99,18 @@ def send_all(
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("inline", ["4", "0"], ids=["applied-or-stored", "all-stored"])
 def test_kill_9_under_load_loses_no_acknowledged_event_and_duplicates_no_call(
     database: str,
+    inline: str,
     tmp_path: Path,
 ) -> None:
+    """`inline` 0: every event is stored to be applied after its answer, so the kill also
+    catches events acknowledged and not yet applied."""
     db_url = f"sqlite:///{tmp_path / 'crash.db'}" if database == "sqlite" else need_postgres()
     if database == "postgresql":
         reset_postgres(db_url)
-    env = server_env(db_url, CALLSCOPE_LEASE_SECONDS="60")
+    env = server_env(db_url, CALLSCOPE_LEASE_SECONDS="60", CALLSCOPE_CALL_EVENTS_INLINE=inline)
     key = create_key(env)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
