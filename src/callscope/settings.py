@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         "a transcript fall back to CALLSCOPE_QUALIFIED_SECONDS).",
     )
     call_events_inline: int = Field(
-        4,
+        2,
         ge=0,
         le=1000,
         description="Call events (telephony webhooks) one server process applies at once "

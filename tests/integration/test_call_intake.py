@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from callscope.adapters.storage import Storage
 from callscope.adapters.tables.core import call_events
@@ -84,9 +84,13 @@ def test_a_call_ends_the_same_whether_its_events_were_applied_at_once_or_after(
     (row,) = report["rows"]
     assert (row["calls"], row["answered"], row["first_time_callers"]) == (1, 1, 1)
     assert [event_id for event_id, _ in webhooks] == ["CA-1:call.attributed", "CA-1:call.completed"]
+    assert pending_events(api) == []
+
+
+def pending_events(api: Api) -> list[str]:
     with api.storage.engine.connect() as conn:
-        pending = conn.execute(select(func.count()).where(call_events.c.pending)).scalar()
-    assert pending == 0
+        query = select(call_events.c.call_id).where(call_events.c.pending)
+        return list(conn.execute(query).scalars())
 
 
 def started(call_id: str, moment: datetime) -> CallEvent:
@@ -107,8 +111,8 @@ def test_stored_events_apply_as_they_would_have_at_once_and_repeats_change_nothi
         stored = replace(event, call_id="CA-later", at=event.at + timedelta(minutes=1))
         assert accept_call_event(api.storage, stored, 900, NOW) is True
         assert accept_call_event(api.storage, stored, 900, NOW) is False  # a repeat
-    assert apply_pending(api.storage, NOW) == 2
-    assert apply_pending(api.storage, NOW) == 0
+    apply_pending(api.storage, NOW)  # (unless the server's own loop was first)
+    assert pending_events(api) == []
 
     log = api.client.get(
         "/v1/calls",
@@ -128,7 +132,7 @@ def test_a_repeat_applied_at_once_first_applies_the_stored_delivery(api: Api) ->
     accept_call_event(api.storage, event, 900, NOW)
     call = record_call_event(api.storage, event, 900, NOW)  # the platform's retry
     assert (call.call_id, call.status.value) == ("CA-2", "ringing")
-    assert apply_pending(api.storage, NOW) == 0
+    assert pending_events(api) == []
     with api.storage.engine.connect() as conn:
         rows = conn.execute(select(call_events.c.pending, call_events.c.payload)).all()
     assert [tuple(r) for r in rows] == [(False, None)]
@@ -142,8 +146,8 @@ def test_a_stored_event_for_a_number_removed_meanwhile_is_set_aside(api: Api) ->
         f"/v1/sites/{site_id}/numbers/{number['number_id']}", headers=api.admin
     )
     assert removed.status_code in (200, 204), removed.text
-    assert apply_pending(api.storage, NOW) == 1
-    assert apply_pending(api.storage, NOW) == 0
+    apply_pending(api.storage, NOW)  # (unless the server's own loop was first)
+    assert pending_events(api) == []
     log = api.client.get(
         "/v1/calls", headers=api.admin, params={"site": site_id, "from": "2000-01-01"}
     )

@@ -175,7 +175,7 @@ class FakeStorage:
         self.commits = 0
         self.down = False
 
-    def write(self) -> ports.UnitOfWork:
+    def write(self, one_statement: bool = False) -> ports.UnitOfWork:
         return FakeUnitOfWork(self, write=True)  # type: ignore[return-value]
 
     def read(self) -> ports.UnitOfWork:

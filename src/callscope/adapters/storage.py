@@ -24,8 +24,12 @@ class Storage:
         prepare(storage.engine, auto_migrate)
         return storage
 
-    def write(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=True, writer_lock=self._writer_lock)
+    def write(self, one_statement: bool = False) -> UnitOfWork:
+        """A unit of work for changes; `one_statement`: it makes a single change, durable as
+        soon as it returns (PostgreSQL runs it without BEGIN and COMMIT round trips)."""
+        return UnitOfWork(
+            self.engine, write=True, writer_lock=self._writer_lock, one_statement=one_statement
+        )
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self.engine, write=False)

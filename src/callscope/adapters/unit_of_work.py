@@ -53,10 +53,15 @@ class UnitOfWork:
     insights: InsightRepository
 
     def __init__(
-        self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
+        self,
+        engine: Engine,
+        write: bool = True,
+        writer_lock: WriterLock | None = None,
+        one_statement: bool = False,
     ) -> None:
         self._engine = engine
         self._write = write
+        self._autocommit = (not write or one_statement) and engine.dialect.name == "postgresql"
         self._writer_lock = writer_lock
         self._conn: Connection | None = None
 
@@ -65,9 +70,10 @@ class UnitOfWork:
             self._writer_lock.acquire()
         try:
             conn = self._engine.connect().execution_options(**{WRITE: self._write})
-            if not self._write and self._engine.dialect.name == "postgresql":
+            if self._autocommit:
                 # Under READ COMMITTED each statement reads its own snapshot anyway: a read
-                # unit needs no BEGIN and ROLLBACK, two round trips of its own.
+                # unit needs no BEGIN and ROLLBACK, two round trips of its own; nor does a
+                # write of one statement (atomic, and durable once it returns).
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             conn.begin()
         except SQLAlchemyError as exc:

@@ -44,23 +44,28 @@ def accept_call_event(
     """Keep the event to be applied a moment later, by `apply_pending` (one statement: what a
     busy server does, so a caller never waits for the bookkeeping). Stored before this returns;
     False for a repeated delivery, which changes nothing."""
-    with storage.write() as uow:
+    with storage.write(one_statement=True) as uow:
         new = uow.calls.queue(event, lease_seconds, now)
         uow.commit()
     return new
 
 
 def apply_pending(
-    storage: Storage, now: datetime, call_id: str | None = None, limit: int | None = None
+    storage: Storage,
+    now: datetime,
+    call_id: str | None = None,
+    limit: int | None = None,
+    wait: bool = True,
 ) -> int:
     """Apply the events accepted under load (all, or one call's), oldest first, each in its own
-    transaction, exactly as `record_call_event` would have; returns how many. With `call_id`
-    this waits for a server applying that call's events at the same moment. An event that
-    cannot be applied (its number was removed meanwhile) is logged and set aside."""
+    transaction, exactly as `record_call_event` would have; returns how many. `wait`: an event
+    another server is applying at this moment is waited for (a reader then sees it applied);
+    else skipped (the servers' loops share the work). An event that cannot be applied (its
+    number was removed meanwhile) is logged and set aside."""
     applied = 0
     while limit is None or applied < limit:
         with storage.write() as uow:
-            found = uow.calls.pending(1, call_id, wait=call_id is not None)
+            found = uow.calls.pending(1, call_id, wait=wait)
             if not found:
                 break
             event, lease_seconds = found[0]
