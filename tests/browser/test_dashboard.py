@@ -186,7 +186,11 @@ def test_a_recorded_call_has_an_audio_player_in_the_call_log(
     page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls?days=7")
     player = page.locator(f"tr[data-call-id='{recorded['call_id']}'] audio")
     assert player.count() == 1
-    assert player.get_attribute("src") == recorded["record_url"]
+    # Played from callscope's own copy, never from the platform's URL.
+    detail = f"/dashboard/sites/{demo.site_id}/calls/{recorded['call_id']}"
+    assert player.get_attribute("src") == detail + "/recording"
+    link = page.locator(f"tr[data-call-id='{recorded['call_id']}'] a.call-link")
+    assert link.get_attribute("href") == detail
     assert page.locator(f"tr[data-call-id='{silent['call_id']}'] audio").count() == 0
     screenshot(page, "dashboard-calls.png", tmp_path, full_page=False)
 

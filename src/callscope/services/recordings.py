@@ -55,3 +55,8 @@ def recording_of(storage: Storage, account_id: int, call_id: str) -> Recording:
     if recording is None:
         raise NotFound("no recording stored for this call")
     return recording
+
+
+def playable(storage: Storage, account_id: int, call_id: str) -> Recording:
+    """The audio of one of the account's calls that may be played back."""
+    return recording_of(storage, account_id, call_id)
