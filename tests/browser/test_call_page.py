@@ -2,7 +2,7 @@
 fetched and transcribed a spoken call (espeak-ng + sox telephone audio on a loopback "platform"):
 the transcript lines by speaker, the keyword highlighted, tags, the player seeking to a clicked
 line, a person's score winning over the computed one, and a forged form refused.
-CALLSCOPE_DOCS_SCREENSHOTS=1 also refreshes docs/dashboard-call.png."""
+(The README's picture of this page is taken from the demo: tests/browser/test_dashboard.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +18,6 @@ from bench.transcription.speech import Line, conversation, missing_tools, write_
 from playwright.sync_api import Browser, Page
 
 from tests.audio_server import audio_server
-from tests.browser.test_dashboard import screenshot
 from tests.conftest import (
     IN_CI,
     SECRET,
@@ -133,7 +131,7 @@ def sign_in(page: Page, served: Served) -> None:
 
 
 def test_the_call_page_shows_the_transcript_tags_and_score_and_seeks_the_player(
-    page: Page, served: Served, tmp_path: Path
+    page: Page, served: Served
 ) -> None:
     sign_in(page, served)
     page.goto(f"{served.url}/dashboard/sites/{served.site_id}/calls?days=7")
@@ -170,7 +168,6 @@ def test_the_call_page_shows_the_transcript_tags_and_score_and_seeks_the_player(
     position = page.evaluate("document.getElementById('player').currentTime")
     assert caller_line["start"] - 0.05 <= position <= caller_line["start"] + 2
     assert abs(caller_line["start"] - served.starts[1]) < 0.5
-    screenshot(page, "dashboard-call.png", tmp_path)
 
 
 def test_a_persons_score_qualification_and_notes_win_and_a_forged_form_is_refused(

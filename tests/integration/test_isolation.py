@@ -31,6 +31,7 @@ BODIES: dict[str, Any] = {
     "PATCH /v1/sites/{site_id}/numbers/{number_id}": {"forward_to": "+15550100150"},
     "POST /v1/sites/{site_id}/keywords": {"phrase": "book", "tag": "appointment"},
     "PATCH /v1/calls/{call_id}": {"score": 99, "qualified": True},
+    "PATCH /v1/sites/{site_id}": {"redact": False},
     "POST /v1/spend": {
         "site": "{site_id}",
         "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],

@@ -4,7 +4,9 @@ Revision ID: 0012_redaction
 Revises: 0011_insights
 Create Date: 2026-12-02 09:30:00.000000
 
-A person's notes on a call sit beside their score override (`call_insights.notes`).
+A person's notes on a call sit beside their score override (`call_insights.notes`). Each site
+says whether callscope redacts its calls (`sites.redact`, on by default and for existing sites);
+a recording's copy with the redacted spans silenced is kept beside it (`redacted_path`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("call_insights", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("notes", sa.Text(), nullable=True))
+    # Plain ALTER TABLE ... ADD COLUMN (SQLite too): a batch copy of `sites` would have to drop
+    # a table other tables' foreign keys point at.
+    op.add_column("call_insights", sa.Column("notes", sa.Text(), nullable=True))
+    op.add_column(
+        "sites", sa.Column("redact", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
+    op.add_column("recordings", sa.Column("redacted_path", sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("call_insights", schema=None) as batch_op:
-        batch_op.drop_column("notes")
+    op.drop_column("recordings", "redacted_path")
+    op.drop_column("sites", "redact")
+    op.drop_column("call_insights", "notes")
