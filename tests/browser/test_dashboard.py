@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,11 +41,13 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """`callscope demo --no-serve` seeds a week of traffic, then a real server serves it."""
+    """`callscope demo --no-serve` seeds a week of traffic and speaks its latest answered calls,
+    then a real server serves it (and its job thread fetches and transcribes those calls)."""
     folder = tmp_path_factory.mktemp("dashboard")
     env = server_env(f"sqlite:///{folder / 'demo.db'}")
+    port = free_port()
     seeded = subprocess.run(
-        [sys.executable, "-m", "callscope", "demo", "--no-serve"],
+        [sys.executable, "-m", "callscope", "demo", "--no-serve", "--port", str(port)],
         env=env,
         capture_output=True,
         text=True,
@@ -52,7 +55,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         check=True,
     )
     key = seeded.stdout.strip().splitlines()[-1]
-    port = free_port()
     process = start_server(env, port, folder / "server.log")
     try:
         url = f"http://127.0.0.1:{port}"
@@ -186,9 +188,39 @@ def test_a_recorded_call_has_an_audio_player_in_the_call_log(
     page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls?days=7")
     player = page.locator(f"tr[data-call-id='{recorded['call_id']}'] audio")
     assert player.count() == 1
-    assert player.get_attribute("src") == recorded["record_url"]
+    # Played from callscope's own copy, never from the platform's URL.
+    detail = f"/dashboard/sites/{demo.site_id}/calls/{recorded['call_id']}"
+    assert player.get_attribute("src") == detail + "/recording"
+    link = page.locator(f"tr[data-call-id='{recorded['call_id']}'] a.call-link")
+    assert link.get_attribute("href") == detail
     assert page.locator(f"tr[data-call-id='{silent['call_id']}'] audio").count() == 0
     screenshot(page, "dashboard-calls.png", tmp_path, full_page=False)
+
+
+def test_the_demos_spoken_calls_get_transcripts_tags_and_scores(
+    page: Page, demo: Demo, tmp_path: Path
+) -> None:
+    calls = demo.api("/v1/calls", site=demo.site_id, **last_week(datetime.now(UTC)))["calls"]
+    spoken = [c["call_id"] for c in calls if "/demo/recordings/" in (c["record_url"] or "")]
+    assert len(spoken) == 4
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline:
+        details = [demo.api(f"/v1/calls/{call_id}") for call_id in spoken]
+        if all(d["transcript"]["status"] in ("done", "failed") for d in details):
+            break
+        time.sleep(1)
+    assert [d["transcript"]["status"] for d in details] == ["done"] * 4
+    assert all(d["transcript"]["segments"] and d["score"] is not None for d in details)
+    heard = sorted(t["tag"] for d in details for t in d["tags"])
+    assert len(heard) >= 2, heard  # the engine hears the keywords of most conversations
+    shown = max(details, key=lambda d: (len(d["tags"]), d["score"]))
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls/{shown['call_id']}")
+    lines = page.locator(".transcript .line")
+    assert lines.count() == len(shown["transcript"]["segments"])
+    assert page.locator("#tags .tag").all_text_contents() == [t["tag"] for t in shown["tags"]]
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    screenshot(page, "dashboard-call.png", tmp_path)
 
 
 def test_pool_and_setup_pages_show_the_sizing_advice_and_the_snippet_tag(

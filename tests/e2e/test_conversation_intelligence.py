@@ -9,10 +9,20 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
-from bench.transcription.speech import Line, conversation, missing_tools, write_call
+import soundfile
+from bench.transcription.speech import (
+    RATE,
+    Line,
+    conversation,
+    missing_tools,
+    telephone,
+    write_call,
+)
 from fastapi.testclient import TestClient
 
+from callscope.adapters.recording_store import RecordingFiles
 from callscope.adapters.storage import Storage
 from callscope.entrypoints.http.app import create_app
 from tests.audio_server import audio_server
@@ -93,6 +103,13 @@ def test_a_recorded_call_becomes_a_redacted_transcript_with_tags_and_a_score(
         assert "appointment" in text
         # The spoken card number is masked, not a single run of its digits is left.
         assert "[card]" in text and "one one one" not in text
+        # ...and silent in the copy that is played back; the rest of the call is as recorded.
+        card_is_silenced(storage, files_of(settings), starts[2])
+        played = client.get("/v1/calls/CA-talk/recording", headers=site.admin)
+        with storage.read() as uow:
+            stored = uow.recordings.get("CA-talk")
+        assert stored is not None and stored.redacted_path is not None
+        assert played.content == files_of(settings).path(stored.redacted_path).read_bytes()
         assert call["tags"] == [{"tag": "appointment", "at": pytest.approx(starts[1], abs=3)}]
         # answered +30, 60+ s +20, first-time caller +10, appointment +30
         assert call["score"] == 90 and call["qualified"] is True
@@ -125,3 +142,27 @@ def test_a_recorded_call_becomes_a_redacted_transcript_with_tags_and_a_score(
         90,
         True,
     )
+
+
+def card_is_silenced(storage: Storage, files: RecordingFiles, line_start: float) -> None:
+    """The caller's card digits (the third line, after "my card number is") are near-silent in
+    the redacted copy on both channels, and every sample the copy changed is inside that line
+    (padded): the greeting and the appointment are as recorded."""
+    with storage.read() as uow:
+        recording = uow.recordings.get("CA-talk")
+    assert recording is not None and recording.redacted_path not in (None, recording.path)
+    before, _ = soundfile.read(str(files.path(recording.path)), dtype="float32")
+    after, _ = soundfile.read(str(files.path(recording.redacted_path)), dtype="float32")
+    assert before.shape == after.shape
+    prefix = len(telephone("my card number is", speed=130)) / RATE
+    line_end = line_start + len(telephone(LINES[2].text, speed=130)) / RATE
+    digits = slice(int((line_start + prefix + 0.3) * RATE), int((line_end - 0.3) * RATE))
+
+    def rms(samples: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+    assert rms(before[digits, 0]) > 0.02  # the caller speaks the digits here
+    assert rms(after[digits]) < 1e-3
+    changed = np.flatnonzero(np.any(after != before, axis=1))
+    assert len(changed) > 0
+    assert changed[0] >= (line_start - 0.5) * RATE and changed[-1] <= (line_end + 0.5) * RATE

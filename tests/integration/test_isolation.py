@@ -15,7 +15,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from callscope.entrypoints.dashboard import call_page
 from callscope.entrypoints.dashboard import pages as dashboard
+from callscope.entrypoints.dashboard.session import COOKIE, session_form_token
 from callscope.services.accounts import create_account
 from tests.conftest import Api
 from tests.integration.test_call_flow import POOL_NUMBER, make_site, site_key
@@ -29,6 +31,7 @@ BODIES: dict[str, Any] = {
     "PATCH /v1/sites/{site_id}/numbers/{number_id}": {"forward_to": "+15550100150"},
     "POST /v1/sites/{site_id}/keywords": {"phrase": "book", "tag": "appointment"},
     "PATCH /v1/calls/{call_id}": {"score": 99, "qualified": True},
+    "PATCH /v1/sites/{site_id}": {"redact": False},
     "POST /v1/spend": {
         "site": "{site_id}",
         "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],
@@ -149,13 +152,20 @@ def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> No
     assert snapshot(api, v) == before
 
 
-def dashboard_site_pages() -> list[str]:
-    """Every dashboard route about one site, from the dashboard's own router."""
+# Dashboard forms about one site, with the fields a person would send.
+FORMS: dict[str, dict[str, str]] = {
+    "/dashboard/sites/{site_id}/calls/{call_id}/review": {"score": "99", "notes": "mine"},
+}
+
+
+def dashboard_site_pages() -> list[tuple[str, str]]:
+    """Every dashboard route about one site, from the dashboard's own routers."""
     found = []
-    for route in dashboard.router.routes:
+    for route in [*dashboard.router.routes, *call_page.router.routes]:
         if isinstance(route, APIRoute) and route.path.startswith("/dashboard/sites/{site_id}"):
-            assert route.methods == {"GET"}, f"{route.path}: add a walk for {route.methods}"
-            found.append(route.path)
+            (method,) = route.methods
+            assert method == "GET" or route.path in FORMS, f"{route.path}: add it to FORMS"
+            found.append((method, route.path))
     return found
 
 
@@ -167,9 +177,13 @@ def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> No
     signed = intruder.post("/dashboard/signin", data={"api_key": other_key}, follow_redirects=False)
     assert signed.status_code == 303
     pages = dashboard_site_pages()
-    assert len(pages) >= 5
-    for path in pages:
-        answer = intruder.get(path.format(**v.ids), follow_redirects=False)
+    assert len(pages) >= 8
+    # The intruder's own, valid form token: only the call's ownership can refuse them.
+    token = session_form_token(api.storage, intruder.cookies.get(COOKIE) or "")
+    for method, path in pages:
+        form = {**FORMS.get(path, {}), "token": token} if method == "POST" else None
+        url = path.format(**v.ids)
+        answer = intruder.request(method, url, data=form, follow_redirects=False)
         assert answer.status_code == 404, f"{path} answered {answer.status_code}"
         assert not [s for s in v.secrets if s in answer.text], f"{path} leaked data"
     own = intruder.get(f"/dashboard/sites/{v.ids['site_id']}", headers=api.admin)

@@ -80,6 +80,9 @@ class FakeSites(ports.Sites):
     def for_account(self, account_id: int) -> list[Site]:
         return [s for s in self._s.sites.values() if s.account_id == account_id]
 
+    def set_redact(self, site_id: int, redact: bool) -> None:
+        self._s.sites[site_id] = replace(self._s.sites[site_id], redact=redact)
+
 
 class FakeNumbers(ports.Numbers):
     def __init__(self, state: State) -> None:

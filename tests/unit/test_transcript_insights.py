@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from callscope.domain.calls import UNATTRIBUTED, Call
-from callscope.domain.keywords import KeywordRule, similar, spot
-from callscope.domain.redaction import luhn, redact_text
+from callscope.domain.keywords import KeywordRule, marked, similar, spot
+from callscope.domain.redaction import luhn, masked_spans, redact, redact_text
 from callscope.domain.scoring import qualified, score_call
 from callscope.domain.transcripts import Word, segments_of
 
@@ -107,3 +107,26 @@ def test_qualified_from_the_score_or_else_the_duration_rule() -> None:
     assert qualified(call(20), 70) is True
     assert qualified(call(300), 40) is False
     assert qualified(call(61), None) is True and qualified(call(59), None) is False
+
+
+def test_the_masked_words_times_are_the_spans_to_silence_padded_and_merged() -> None:
+    words = [Word("code", 0.5, 0.8), Word("is", 0.8, 1.0)]
+    words += [Word(d, 1.0 + 0.4 * i, 1.3 + 0.4 * i) for i, d in enumerate(["one", "two", "three"])]
+    words += [Word("and", 2.5, 2.7), Word("mail", 3.0, 3.2), Word("jo@example.com", 4.0, 4.6)]
+    cued = [Word("security", 0.1, 0.5), *words]
+    spans = masked_spans(cued, redact(cued), pad=0.1)
+    assert spans == [pytest.approx((0.9, 2.2)), pytest.approx((3.9, 4.7))]
+    assert masked_spans(words, redact(words), pad=0.0) == [(4.0, 4.6)]  # no cue: no code
+    assert masked_spans(words[:2], redact(words[:2])) == []
+
+
+def test_every_match_of_a_rule_is_marked_for_its_speaker_only() -> None:
+    rules = [
+        KeywordRule(1, 1, "book an appointment", "a", 20, "caller"),
+        KeywordRule(2, 1, "cost", "c", 5),
+    ]
+    said = "book an appointments now, what does it cost? Book an appointment"
+    hits = [word for word, hit in marked(rules, "caller", said) if hit]
+    assert hits == ["book", "an", "appointments", "cost?", "Book", "an", "appointment"]
+    assert [word for word, hit in marked(rules, "agent", said) if hit] == ["cost?"]
+    assert " ".join(word for word, _ in marked(rules, "caller", said)) == said

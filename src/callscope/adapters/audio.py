@@ -41,6 +41,26 @@ def read_channels(path: Path) -> tuple[list[npt.NDArray[np.float32]], int]:
     return [np.ascontiguousarray(data[:, c]) for c in range(data.shape[1])], int(rate)
 
 
+def silence(source: Path, spans: list[tuple[float, float]], into: Path) -> str:
+    """Write a copy of `source` into `into` with every channel silent over `spans` (seconds);
+    returns the copy's file-name ending. A WAV stays a WAV of the same encoding, so every
+    sample outside the spans is as it was; other formats (mp3, ogg) become lossless FLAC."""
+    info = soundfile.info(str(source))
+    floating = info.subtype in ("FLOAT", "DOUBLE")
+    data, rate = soundfile.read(
+        str(source), dtype="float64" if floating else "int32", always_2d=True
+    )
+    for start, end in spans:
+        first = max(0, int(start * rate))
+        last = min(len(data), int(np.ceil(end * rate)))
+        data[first:last, :] = 0
+    if info.format in ("WAV", "WAVEX"):
+        soundfile.write(str(into), data, rate, format=info.format, subtype=info.subtype)
+        return ".wav"
+    soundfile.write(str(into), data, rate, format="FLAC", subtype="PCM_16")
+    return ".flac"
+
+
 def _readable_frames(audio: soundfile.SoundFile) -> int:
     # Not `blocks()`: it counts by the header's length even where the data has run out.
     frames = 0

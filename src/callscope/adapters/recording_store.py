@@ -42,6 +42,12 @@ class RecordingFiles:
         os.replace(temporary, target)
         return relative
 
+    def keep_beside(self, temporary: Path, original: str, label: str, suffix: str) -> str:
+        """Move a file made from the stored `original` next to it, named `<original>.<label>`."""
+        relative = f"{original.rsplit('.', 1)[0]}.{label}{suffix}"
+        os.replace(temporary, self.path(relative))
+        return relative
+
     def path(self, relative: str) -> Path:
         resolved = (self.root / relative).resolve()
         if not resolved.is_relative_to(self.root.resolve()):

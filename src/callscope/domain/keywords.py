@@ -61,6 +61,23 @@ def spot(rules: list[KeywordRule], speaker: str, words: list[Word]) -> list[Tag]
     return found
 
 
+def marked(rules: list[KeywordRule], speaker: str, text: str) -> list[tuple[str, bool]]:
+    """The words of one speaker's line, each with whether it is part of a rule's phrase (every
+    match, not only the first): what a page highlights."""
+    words = text.split()
+    heard = ["".join(tokens(w)) for w in words]
+    hit = [False] * len(words)
+    for rule in rules:
+        if rule.speaker not in (None, speaker) and speaker != "call":
+            continue
+        phrase = tokens(rule.phrase)
+        for start in range(len(words) - len(phrase) + 1):
+            window = heard[start : start + len(phrase)]
+            if phrase and all(h and similar(h, p) for h, p in zip(window, phrase, strict=True)):
+                hit[start : start + len(phrase)] = [True] * len(phrase)
+    return list(zip(words, hit, strict=True))
+
+
 def _first_match(phrase: list[str], heard: list[tuple[str, float]]) -> float | None:
     for start in range(len(heard) - len(phrase) + 1):
         window = heard[start : start + len(phrase)]

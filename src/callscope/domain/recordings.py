@@ -26,6 +26,13 @@ class RecordingUnavailable(Exception):
         self.permanent = permanent
 
 
+class NoSpeech(RecordingUnavailable):
+    """The recording holds no speech (silence, a tone): nothing to transcribe, nothing to hide."""
+
+    def __init__(self, reason: str = "no speech found: the recording is silent") -> None:
+        super().__init__(reason, permanent=True)
+
+
 @dataclass(frozen=True)
 class Recording:
     call_id: str
@@ -34,6 +41,7 @@ class Recording:
     content_type: str
     size: int
     fetched_at: datetime
+    redacted_path: str | None = None  # the copy silenced where the transcript was redacted
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 DOMAINS = ("com", "net", "org", "edu", "gov", "io", "co", "us", "uk")
 CARD, CODE, SSN_MASK, EMAIL_MASK = "[card]", "[code]", "[ssn]", "[email]"
+PAD = 0.25  # seconds of audio silenced either side of a masked word
 
 
 def redact(words: list[Word]) -> list[Word]:
@@ -37,6 +38,30 @@ def redact(words: list[Word]) -> list[Word]:
     masks.update(_written(texts))
     masks.update(_spoken_emails(texts))
     return [replace(w, text=masks[i]) if i in masks else w for i, w in enumerate(words)]
+
+
+def masked_spans(
+    heard: list[Word], redacted: list[Word], pad: float = PAD
+) -> list[tuple[float, float]]:
+    """The stretches of audio (seconds) where `redact` masked a word of `heard`, widened by
+    `pad` each side (an engine's word times are not exact) and merged where they touch."""
+    spans = sorted(
+        (max(0.0, h.start - pad), h.end + pad)
+        for h, r in zip(heard, redacted, strict=True)
+        if r.text != h.text
+    )
+    return merged(spans)
+
+
+def merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching spans joined, in order."""
+    joined: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def redact_text(text: str) -> str:

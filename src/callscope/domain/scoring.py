@@ -63,6 +63,7 @@ class CallInsight:
     reasons: tuple[str, ...] = ()
     override_score: int | None = None
     override_qualified: bool | None = None
+    notes: str | None = None  # a person's notes on the call
 
     def final_score(self) -> int | None:
         return self.override_score if self.override_score is not None else self.score

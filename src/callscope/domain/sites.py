@@ -46,6 +46,7 @@ class Site:
     allowed_origins: tuple[str, ...] = ()
     replace_numbers: tuple[str, ...] = ()
     timezone: str = "UTC"
+    redact: bool = True  # mask sensitive spans in transcripts and silence them in playback
 
     def numbers_to_replace(self) -> list[str]:
         """The site's own numbers the snippet swaps: its main number first, then any others."""

@@ -1,4 +1,6 @@
-"""`callscope demo`: a demo account and site with a week of simulated traffic, then the server."""
+"""`callscope demo`: a demo account and site with a week of simulated traffic, its latest
+answered calls spoken (see `demo_calls`), then the server, whose job thread fetches and
+transcribes them."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from callscope.adapters.storage import Storage
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind
+from callscope.entrypoints.demo_calls import speak_calls
 from callscope.replay.driver import ReplaySetup, replay
 from callscope.replay.generate import Trace, TraceParams, generate_trace
-from callscope.services.accounts import create_account
+from callscope.services.accounts import authenticate, create_account
 from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site
 from callscope.settings import Settings
 
@@ -26,7 +29,9 @@ def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = 
     storage = Storage.connect(settings.database_url, settings.auto_migrate)
     now = datetime.now(UTC)
     site_key, api_key = seed_demo(storage, now, days)
+    spoken = speak_calls(storage, settings, key_holder(storage, api_key), port, now)
     print(f"demo site key: {site_key}")
+    print(f"spoken calls:  {len(spoken)} (transcribed, tagged and scored once the server runs)")
     print(f"landing page:  http://{host}:{port}/")
     print(f"dashboard:     http://{host}:{port}/dashboard")
     print(f"API docs:      http://{host}:{port}/docs")
@@ -81,3 +86,7 @@ def tracking_site(
     for number in numbers:
         add_number(storage, account_id, site.id, number, now)
     return site.site_key
+
+
+def key_holder(storage: Storage, api_key: str) -> int:
+    return authenticate(storage, api_key).account_id

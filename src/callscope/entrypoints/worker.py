@@ -10,7 +10,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
-from callscope.adapters.audio import probe
+from callscope.adapters.audio import probe, silence
 from callscope.adapters.recording_fetch import HttpRecordingFetcher
 from callscope.adapters.recording_store import RecordingFiles, recordings_dir
 from callscope.adapters.transcription.pocketsphinx import PocketSphinxTranscriber
@@ -40,6 +40,7 @@ def job_handlers(settings: Settings, storage: Storage) -> dict[str, Handler]:
             job.payload["call_id"],
             datetime.now(UTC),
             settings.qualified_score,
+            silence,
         )
 
     return {recording_fetch.FETCH: fetch, transcription.TRANSCRIBE: transcribe}

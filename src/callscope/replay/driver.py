@@ -213,7 +213,6 @@ def _finish(
         event=EventKind.COMPLETED,
         at=now + timedelta(seconds=8 + talk),
         duration=talk if answered else 0,
-        record_url=f"/demo/recordings/{call.call_id}.wav" if answered else None,
     )
     record_call_event(storage, done, setup.lease_seconds, now)
 

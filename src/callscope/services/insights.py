@@ -17,6 +17,7 @@ from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
 SPEAKERS = ("caller", "agent")
+MAX_NOTES = 2000
 
 
 @dataclass(frozen=True)
@@ -113,16 +114,22 @@ def override(
     score: int | None,
     qualified_: bool | None,
     now: datetime,
+    notes: str | None = None,
 ) -> None:
-    """A person's score and qualification for the call (None: back to the computed one)."""
+    """A person's score and qualification for the call (None: back to the computed one), and
+    their notes (None: as they were; empty: none)."""
     if score is not None and not 0 <= score <= 100:
         raise InvalidInput("score must be 0-100")
+    if notes is not None and len(notes) > MAX_NOTES:
+        raise InvalidInput(f"notes must be at most {MAX_NOTES} characters")
     with storage.write() as uow:
         call = uow.calls.get(call_id, for_update=True)
         if call is None:
             raise NotFound("no call with that id")
         owned_site(uow, account_id, call.site_id)
         uow.insights.override(call_id, call.site_id, score, qualified_, now)
+        if notes is not None:
+            uow.insights.note(call_id, call.site_id, notes.strip() or None, now)
         uow.commit()
 
 

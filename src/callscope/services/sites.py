@@ -19,6 +19,7 @@ class SiteDraft:
     allowed_origins: tuple[str, ...] = ()
     replace_numbers: tuple[str, ...] = ()
     timezone: str = "UTC"
+    redact: bool = True
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def create_site(storage: Storage, account_id: int, draft: SiteDraft, now: dateti
         allowed_origins=tuple(o.rstrip("/") for o in draft.allowed_origins),
         replace_numbers=draft.replace_numbers,
         timezone=draft.timezone,
+        redact=draft.redact,
     )
     with storage.write() as uow:
         site = uow.sites.add(site, now)
@@ -107,6 +109,16 @@ def _owned_number(uow: UnitOfWork, account_id: int, site_id: int, number_id: int
     if number is None or number.site_id != site.id:
         raise NotFound("unknown number")
     return number
+
+
+def set_redaction(storage: Storage, account_id: int, site_id: int, redact: bool) -> Site:
+    """Whether the site's calls are redacted: transcripts made from now on keep or mask the
+    sensitive spans, and recordings are played silenced there (on) or as recorded (off)."""
+    with storage.write() as uow:
+        site = owned_site(uow, account_id, site_id)
+        uow.sites.set_redact(site.id, redact)
+        uow.commit()
+    return replace(site, redact=redact)
 
 
 def get_site(storage: Storage, account_id: int, site_id: int) -> Site:

@@ -7,12 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from callscope.domain.jobs import JobFailed
-from callscope.domain.recordings import Recording, RecordingUnavailable
-from callscope.domain.redaction import redact
+from callscope.domain.recordings import NoSpeech, Recording, RecordingUnavailable
+from callscope.domain.redaction import masked_spans, merged, redact
 from callscope.domain.transcripts import Transcript, Word, interleave, segments_of
 from callscope.logs import log_event
 from callscope.services import insights, jobs, webhooks
-from callscope.services.ports import RecordingFiles, Storage, Transcriber, UnitOfWork
+from callscope.services.ports import (
+    AudioSilencer,
+    RecordingFiles,
+    Storage,
+    Transcriber,
+    UnitOfWork,
+)
 
 TRANSCRIBE = "call.transcribe"
 
@@ -33,25 +39,69 @@ def transcribe_call(
     call_id: str,
     now: datetime,
     qualified_score: int,
+    silence: AudioSilencer,
 ) -> Transcript | None:
-    """Transcribe the call's stored recording; None when it is gone (erased or purged)."""
+    """Transcribe the call's stored recording; None when it is gone (erased or purged). The
+    sensitive spans are masked in the stored text when the site redacts, and silenced in a copy
+    of the audio kept beside the recording either way (the site may turn redaction on later)."""
     with storage.read() as uow:
         recording = uow.recordings.get(call_id)
-    if recording is None:
+        site = uow.sites.get(recording.site_id) if recording else None
+    if recording is None or site is None:
         return None
     try:
         spoken = transcriber.transcribe(files.path(recording.path))
+    except NoSpeech as exc:
+        _playable_as_is(storage, recording)
+        raise JobFailed(exc.reason, exc.permanent) from exc
     except RecordingUnavailable as exc:
         raise JobFailed(exc.reason, exc.permanent) from exc
     redacted = [(speaker, redact(words)) for speaker, words in spoken]
-    segments = interleave([segments_of(speaker, words) for speaker, words in redacted])
+    spans = merged(
+        [
+            span
+            for (_, heard), (_, masked) in zip(spoken, redacted, strict=True)
+            for span in masked_spans(heard, masked)
+        ]
+    )
+    copy = _silenced_copy(files, silence, recording, spans)
+    kept = redacted if site.redact else spoken
+    segments = interleave([segments_of(speaker, words) for speaker, words in kept])
     transcript = Transcript(call_id, recording.site_id, segments, transcriber.engine, now)
     with storage.write() as uow:
-        if not _store(uow, transcript, redacted, now, qualified_score):
+        if not _store(uow, transcript, kept, now, qualified_score):
+            files.delete([copy] if copy != recording.path else [])
             return None
+        uow.recordings.set_redacted(call_id, copy)
         uow.commit()
-    log_event("call_transcribed", call_id=call_id, segments=len(segments))
+    log_event("call_transcribed", call_id=call_id, segments=len(segments), silenced=len(spans))
     return transcript
+
+
+def _playable_as_is(storage: Storage, recording: Recording) -> None:
+    """Nobody speaks in it: the recording is its own redacted copy."""
+    with storage.write() as uow:
+        if uow.recordings.get(recording.call_id) is not None:
+            uow.recordings.set_redacted(recording.call_id, recording.path)
+            uow.commit()
+
+
+def _silenced_copy(
+    files: RecordingFiles,
+    silence: AudioSilencer,
+    recording: Recording,
+    spans: list[tuple[float, float]],
+) -> str:
+    """The stored path of the recording silenced over `spans` (the recording's own when there
+    is nothing to silence)."""
+    if not spans:
+        return recording.path
+    temporary = files.incoming()
+    try:
+        suffix = silence(files.path(recording.path), spans, temporary)
+        return files.keep_beside(temporary, recording.path, "redacted", suffix)
+    finally:
+        files.discard(temporary)
 
 
 def _store(

@@ -44,6 +44,9 @@ class InsightRepository:
         values = {"override_score": score, "override_qualified": qualified, "updated_at": now}
         self._upsert(call_id, site_id, values)
 
+    def note(self, call_id: str, site_id: int, notes: str | None, now: datetime) -> None:
+        self._upsert(call_id, site_id, {"notes": notes, "updated_at": now})
+
     def get(self, call_id: str) -> CallInsight | None:
         return self.for_calls([call_id]).get(call_id)
 
@@ -74,4 +77,5 @@ def _insight(r: RowMapping) -> CallInsight:
         reasons=tuple(r["reasons"]),
         override_score=r["override_score"],
         override_qualified=r["override_qualified"],
+        notes=r["notes"],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, select
+from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters.repositories.transcripts import TranscriptRepository
@@ -31,6 +31,10 @@ class RecordingRepository:
         )
         return _recording(row) if row else None
 
+    def set_redacted(self, call_id: str, path: str) -> None:
+        query = update(recordings).where(recordings.c.call_id == call_id)
+        self._conn.execute(query.values(redacted_path=path))
+
     def remove_before(self, cutoff: datetime) -> list[str]:
         """Delete recordings and transcripts of calls started before `cutoff`; their files."""
         old = select(calls.c.call_id).where(calls.c.started_at < cutoff)
@@ -44,9 +48,11 @@ class RecordingRepository:
 
     def _remove(self, call_ids: Any) -> list[str]:
         paths = self._conn.execute(
-            select(recordings.c.path).where(recordings.c.call_id.in_(call_ids))
-        ).scalars()
-        found = [str(p) for p in paths]
+            select(recordings.c.path, recordings.c.redacted_path).where(
+                recordings.c.call_id.in_(call_ids)
+            )
+        )
+        found = sorted({str(p) for row in paths for p in row if p})
         spoken = self._conn.execute(
             select(transcripts.c.call_id).where(transcripts.c.call_id.in_(call_ids))
         ).scalars()
@@ -63,4 +69,5 @@ def _recording(r: RowMapping) -> Recording:
         content_type=r["content_type"],
         size=int(r["size"]),
         fetched_at=r["fetched_at"],
+        redacted_path=r["redacted_path"],
     )

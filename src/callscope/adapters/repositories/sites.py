@@ -33,6 +33,7 @@ class SiteRepository:
             "allowed_origins": list(site.allowed_origins),
             "replace_numbers": list(site.replace_numbers),
             "timezone": site.timezone,
+            "redact": site.redact,
             "created_at": now,
         }
         result = self._conn.execute(insert(sites).values(**values))
@@ -50,6 +51,9 @@ class SiteRepository:
     def for_account(self, account_id: int) -> list[Site]:
         query = select(sites).where(sites.c.account_id == account_id).order_by(sites.c.id)
         return [rows.site(r) for r in self._conn.execute(query).mappings()]
+
+    def set_redact(self, site_id: int, redact: bool) -> None:
+        self._conn.execute(update(sites).where(sites.c.id == site_id).values(redact=redact))
 
 
 class NumberRepository:

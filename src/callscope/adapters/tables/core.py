@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     text,
+    true,
 )
 
 from callscope.adapters.tables.base import ID, NEVER_HELD, SHARED_POOL, UTCDateTime, metadata
@@ -50,6 +51,8 @@ sites = Table(
     Column("replace_numbers", JSON, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Mask card numbers, codes, SSNs and e-mails in transcripts; play recordings silenced there.
+    Column("redact", Boolean, nullable=False, server_default=true()),
 )
 
 tracking_numbers = Table(

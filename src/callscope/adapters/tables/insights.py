@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
 
 from callscope.adapters.tables.base import ID, UTCDateTime, metadata
 
@@ -29,5 +29,6 @@ call_insights = Table(
     # A person's decision wins over the computed score and qualification.
     Column("override_score", Integer),
     Column("override_qualified", Boolean),
+    Column("notes", Text),  # a person's notes on the call
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -15,6 +15,9 @@ recordings = Table(
     Column("content_type", String(100), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
+    # The copy with redacted spans silenced (the file itself when nothing needed silencing);
+    # made with the transcript.
+    Column("redacted_path", String(300)),
 )
 
 transcripts = Table(

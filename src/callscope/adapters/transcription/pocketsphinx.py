@@ -16,7 +16,7 @@ import numpy.typing as npt
 from pocketsphinx import Decoder
 
 from callscope.adapters.audio import read_channels
-from callscope.domain.recordings import RecordingUnavailable
+from callscope.domain.recordings import NoSpeech
 from callscope.domain.transcripts import Word, speaker_of
 
 RATE = 16000
@@ -39,7 +39,7 @@ class PocketSphinxTranscriber:
             for index, samples in enumerate(channels)
         ]
         if not any(words for _, words in spoken):
-            raise RecordingUnavailable("no speech found: the recording is silent", True)
+            raise NoSpeech()
         return spoken
 
     def words(self, samples: Samples, rate: int) -> list[Word]:

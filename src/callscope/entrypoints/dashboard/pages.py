@@ -23,7 +23,7 @@ from callscope.entrypoints.dashboard.session import (
 )
 from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
-from callscope.services import exports, reports, sites, webhooks
+from callscope.services import exports, insights, reports, sites, webhooks
 from callscope.services import pool as pool_service
 from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
@@ -60,7 +60,7 @@ async def _sign_in_first(_request: Request, _exc: Exception) -> Response:
     return _to_signin()
 
 
-def _context(
+def page_context(
     storage: Any, who: Principal, site_id: int, request: Request, tab: str
 ) -> dict[str, Any]:
     site = sites.get_site(storage, who.account_id, site_id)
@@ -132,7 +132,7 @@ def overview(
     sort: str = "calls",
     desc: bool = True,
 ) -> Response:
-    context = _context(storage, who, site_id, request, "overview")
+    context = page_context(storage, who, site_id, request, "overview")
     start, end = _days(days, now, context["site"])
     seconds = settings.qualified_seconds
     report = reports.build_report(
@@ -177,7 +177,7 @@ def call_log(
     first_time: str = "",
     source: str = "",
 ) -> Response:
-    context = _context(storage, who, site_id, request, "calls")
+    context = page_context(storage, who, site_id, request, "calls")
     start, end = _days(days, now, context["site"])
     query = CallFilter(
         site_id,
@@ -189,8 +189,9 @@ def call_log(
         limit=500,
     )
     found = reports.call_log(reads, who.account_id, query)
+    scored = insights.insights_for(reads, found)
     filters = {"days": days, "status": status, "first_time": first_time, "source": source}
-    return render.page("calls.html", **context, calls=found, filters=filters)
+    return render.page("calls.html", **context, calls=found, filters=filters, scored=scored)
 
 
 @router.get("/sites/{site_id}/pool")
@@ -203,7 +204,7 @@ def pool(
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
-    context = _context(storage, who, site_id, request, "pool")
+    context = page_context(storage, who, site_id, request, "pool")
     start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     grace = settings.lease_seconds / 60
     usage = pool_service.pool_usage(reads, who.account_id, site_id, start, now, grace)
@@ -223,7 +224,7 @@ def setup(
     request: Request,
     settings: SettingsDep,
 ) -> Response:
-    context = _context(storage, who, site_id, request, "setup")
+    context = page_context(storage, who, site_id, request, "setup")
     base = settings.public_url.rstrip("/")
     tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
     numbers = sites.list_numbers(storage, who.account_id, site_id)

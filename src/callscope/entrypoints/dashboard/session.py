@@ -1,7 +1,9 @@
 """Dashboard sign-in: an API key becomes a signed, HttpOnly session cookie.
 
 The cookie holds the key's SHA-256 (never the key) and an expiry, signed with HMAC-SHA256 by a
-secret kept in the database; every request re-checks that the key is still valid."""
+secret kept in the database; every request re-checks that the key is still valid. The cookie is
+SameSite=Lax, and every form that changes something also carries a token derived from the
+session (another site cannot read it), checked on submission."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from callscope.domain.errors import Forbidden
 from callscope.entrypoints.http.deps import NowDep, StorageDep
 from callscope.services.accounts import Principal, authenticate, hash_key
 from callscope.services.dashboard_sessions import key_holder, session_secret
@@ -76,6 +79,21 @@ SignedInDep = Annotated[Principal, Depends(require_session)]
 
 def sign_out(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/dashboard")
+
+
+def form_token(storage: Storage, request: Request) -> str:
+    """The anti-forgery token of this session, for the forms its pages show."""
+    return session_form_token(storage, request.cookies.get(COOKIE, ""))
+
+
+def session_form_token(storage: Storage, cookie: str) -> str:
+    return _signature(storage, "form." + cookie)
+
+
+def check_form_token(storage: Storage, request: Request, token: str) -> None:
+    """Forbidden unless `token` is this session's (a form posted from another site)."""
+    if not hmac.compare_digest(token, form_token(storage, request)):
+        raise Forbidden("the form has expired or came from elsewhere: reload the page")
 
 
 def _signature(storage: Storage, body: str) -> str:

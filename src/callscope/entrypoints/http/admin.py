@@ -30,6 +30,7 @@ from callscope.entrypoints.http.schemas import (
     NumberPatch,
     SiteIn,
     SiteOut,
+    SitePatch,
 )
 from callscope.phone import display, to_e164
 from callscope.services import insights, privacy, reports, sites
@@ -46,6 +47,7 @@ def site_out(site: Site) -> SiteOut:
         allowed_origins=list(site.allowed_origins),
         replace_numbers=list(site.replace_numbers),
         timezone=site.timezone,
+        redact=site.redact,
     )
 
 
@@ -72,6 +74,7 @@ def create_site(
         allowed_origins=tuple(body.allowed_origins),
         replace_numbers=tuple(to_e164(n, region) for n in body.replace_numbers),
         timezone=body.timezone,
+        redact=body.redact,
     )
     return site_out(sites.create_site(storage, principal.account_id, draft, now))
 
@@ -84,6 +87,16 @@ def list_sites(storage: StorageDep, principal: PrincipalDep) -> dict[str, list[S
 @router.get("/v1/sites/{site_id}", response_model=SiteOut)
 def get_site(site_id: SiteId, storage: StorageDep, principal: PrincipalDep) -> SiteOut:
     return site_out(sites.get_site(storage, principal.account_id, site_id))
+
+
+@router.patch("/v1/sites/{site_id}", response_model=SiteOut)
+def change_site(
+    site_id: SiteId, body: SitePatch, storage: StorageDep, principal: AdminDep
+) -> SiteOut:
+    """Change a site's settings; fields left out stay as they are."""
+    if body.redact is None:
+        return site_out(sites.get_site(storage, principal.account_id, site_id))
+    return site_out(sites.set_redaction(storage, principal.account_id, site_id, body.redact))
 
 
 @router.post("/v1/sites/{site_id}/numbers", response_model=NumberOut, status_code=201)

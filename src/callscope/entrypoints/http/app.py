@@ -9,6 +9,7 @@ from callscope.adapters.redis_limits import RedisLimits
 from callscope.adapters.replica import ReplicaStorage
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
+from callscope.entrypoints.dashboard import call_page
 from callscope.entrypoints.dashboard import pages as dashboard
 from callscope.entrypoints.http import (
     admin,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         web,
         integrations,
         dashboard,
+        call_page,
     ):
         app.include_router(module.router)
     app.add_middleware(PublicCors, paths=("/v1/visits",))

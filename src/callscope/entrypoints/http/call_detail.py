@@ -67,11 +67,15 @@ class CallDetailOut(CallOut):
     transcript: TranscriptOut
     score_reasons: list[str] = Field(default_factory=list)
     score_overridden: bool = False
+    notes: str | None = None
 
 
 class OverrideIn(Strict):
     score: int | None = Field(None, ge=0, le=100, description="null: the computed score")
     qualified: bool | None = Field(None, description="null: from the score")
+    notes: str | None = Field(
+        None, max_length=insights.MAX_NOTES, description="left out or null: unchanged; '': none"
+    )
 
 
 def limits(settings: Settings) -> insights.Thresholds:
@@ -118,6 +122,7 @@ def get_call(
         transcript=_transcript_out(detail.transcript),
         score_reasons=list(detail.insight.reasons) if detail.insight else [],
         score_overridden=bool(detail.insight and detail.insight.override_score is not None),
+        notes=detail.insight.notes if detail.insight else None,
     )
 
 
@@ -131,7 +136,9 @@ def override_call(
     now: NowDep,
 ) -> CallDetailOut:
     """A person's lead score and qualification for the call; they win over the computed ones."""
-    insights.override(storage, principal.account_id, call_id, body.score, body.qualified, now)
+    insights.override(
+        storage, principal.account_id, call_id, body.score, body.qualified, now, body.notes
+    )
     return get_call(call_id, storage, principal, settings)
 
 
@@ -144,7 +151,7 @@ def call_recording(
     call_id: CallId, storage: SettledStorageDep, principal: PrincipalDep, files: FilesDep
 ) -> FileResponse:
     """The call's recording as fetched into callscope's store (404 until it is fetched)."""
-    found = recordings.recording_of(storage, principal.account_id, call_id)
+    found = recordings.playable(storage, principal.account_id, call_id)
     return FileResponse(files.path(found.path), media_type=found.content_type)
 
 

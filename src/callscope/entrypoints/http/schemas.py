@@ -182,12 +182,26 @@ class CallOut(BaseModel):
         )
 
 
+REDACT = (
+    "mask card numbers, card security codes, US SSNs and e-mail addresses in transcripts made "
+    "from now on, and play recordings silenced over them (default: on)"
+)
+
+
 class SiteIn(Strict):
     name: str = Text
     forward_to: str = Field(min_length=3, max_length=40)
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
     replace_numbers: list[str] = Field(default_factory=list, max_length=20)
     timezone: str = Field("UTC", max_length=64)
+    redact: bool = Field(True, description=REDACT)
+
+
+class SitePatch(Strict):
+    """Fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    redact: bool | None = Field(None, description=REDACT + " (null: unchanged)")
 
 
 class SiteOut(BaseModel):
@@ -198,6 +212,7 @@ class SiteOut(BaseModel):
     allowed_origins: list[str]
     replace_numbers: list[str]
     timezone: str
+    redact: bool = Field(description=REDACT)
 
 
 class NumberIn(Strict):

@@ -41,9 +41,16 @@ def demo_page(settings: SettingsDep) -> HTMLResponse:
     return HTMLResponse(render(site_key))
 
 
-@router.get("/demo/recordings/{name}.wav", include_in_schema=False)
-def demo_recording(name: str) -> Response:
-    """The demo's calls point here: a short tone stands in for a recorded conversation."""
+@router.get("/demo/recordings/{name}", include_in_schema=False)
+def demo_recording(name: str, settings: SettingsDep) -> Response:
+    """The demo's stand-in telephony platform: its spoken calls' recordings (see demo_calls),
+    else a short tone."""
+    from callscope.entrypoints.demo_calls import platform_file
+
+    found = platform_file(settings, name)
+    if found is not None:
+        kind = "audio/ogg" if found.suffix == ".ogg" else "audio/wav"
+        return Response(found.read_bytes(), media_type=kind)
     return Response(_tone(), media_type="audio/wav", headers={"Cache-Control": "max-age=86400"})
 
 
