@@ -38,6 +38,10 @@ BODIES: dict[str, Any] = {
     "POST /v1/sites": {"name": "mine", "forward_to": "+15550100150"},
     "POST /v1/keys": {"scope": "read"},
     "PUT /v1/twilio/credentials": {"account_sid": "AC123", "auth_token": "token-of-other"},
+    "PUT /v1/sites/{site_id}/flow": {"targets": ["+15550100150"]},
+    "PUT /v1/sites/{site_id}/numbers/{number_id}/flow": {"targets": ["+15550100150"]},
+    "POST /v1/blocklist": {"number": "+15550100151", "reason": "intruder's own"},
+    "POST /v1/calls/{call_id}/spam": {"reason": "not yours"},
 }
 # Routes that act only on the caller's own account whatever they are given.
 OWN_ACCOUNT_ONLY = {
@@ -47,7 +51,10 @@ OWN_ACCOUNT_ONLY = {
     "POST /v1/keys",
     "PUT /v1/twilio/credentials",
     "DELETE /v1/callers/{number}",
+    "GET /v1/blocklist",
+    "POST /v1/blocklist",
 }
+BLOCKED = "+15550100666"  # on the victim's blocklist
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,11 @@ def victim(api: Api) -> Victim:
         json={"url": "https://victim.example/hook"},
     ).json()
     key_id = api.client.get("/v1/keys", headers=api.admin).json()["keys"][0]["key_id"]
+    flow = {"targets": ["+15550100140"]}
+    api.client.put(f"/v1/sites/{site_id}/flow", headers=api.admin, json=flow).raise_for_status()
+    entry = api.client.post(
+        "/v1/blocklist", headers=api.admin, json={"number": BLOCKED, "reason": "victim's own"}
+    ).json()
     numbers = api.client.get(f"/v1/sites/{site_id}/numbers", headers=api.admin).json()
     ids = {
         "site_id": str(site_id),
@@ -87,9 +99,11 @@ def victim(api: Api) -> Victim:
         "number_id": str(numbers["numbers"][0]["number_id"]),
         "number": CALLER,
         "kind": "calls.csv",
+        "entry_id": str(entry["id"]),
     }
     return Victim(
-        ids, [key, shown["visit_id"], POOL_NUMBER, CALLER, "victim.example", api.api_key[:12]]
+        ids,
+        [key, shown["visit_id"], POOL_NUMBER, CALLER, "victim.example", api.api_key[:12], BLOCKED],
     )
 
 
@@ -111,6 +125,8 @@ def snapshot(api: Api, v: Victim) -> str:
         api.client.get("/v1/calls", headers=api.admin, params={"site": site}).text,
         api.client.get(f"/v1/sites/{site}/webhooks", headers=api.admin).text,
         api.client.get("/v1/keys", headers=api.admin).text,
+        api.client.get(f"/v1/sites/{site}/flow", headers=api.admin).text,
+        api.client.get("/v1/blocklist", headers=api.admin).text,
     ]
     return json.dumps(parts)
 
