@@ -214,3 +214,34 @@ def test_another_accounts_key_sees_none_of_the_demo_site(page: Page, demo: Demo)
     assert page.locator("h1").inner_text() == "No sites yet"
     answer = page.request.get(f"{demo.url}/dashboard/sites/{demo.site_id}")
     assert answer.status == 404
+
+
+def test_a_call_marked_as_spam_is_in_the_spam_filter_and_its_caller_is_blocked(
+    page: Page, demo: Demo
+) -> None:
+    """Runs last: it changes the demo's data (one call leaves the reports)."""
+    calls = demo.api("/v1/calls", site=demo.site_id, **last_week(datetime.now(UTC)))["calls"]
+    marked = next(c for c in calls if c["caller"] and c["status"] == "completed")
+    headers = {"Authorization": f"Bearer {demo.api_key}"}
+    spam = httpx.post(
+        f"{demo.url}/v1/calls/{marked['call_id']}/spam",
+        json={"reason": "robocall"},
+        headers=headers,
+        timeout=30,
+    )
+    assert spam.status_code == 200, spam.text
+
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls?days=7&status=spam")
+    rows = page.locator("#call-log tbody tr[data-call-id]")
+    assert rows.count() == 1
+    assert rows.first.get_attribute("data-call-id") == marked["call_id"]
+    badge = rows.first.locator(".badge")
+    assert (badge.inner_text(), badge.get_attribute("title")) == (
+        "spam",
+        "marked as spam: robocall",
+    )
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/setup")
+    assert marked["caller"] in page.locator("#blocklist").inner_text()
+    flow = page.locator("#call-flow").inner_text()
+    assert "in order" in flow and "This call may be recorded" in flow

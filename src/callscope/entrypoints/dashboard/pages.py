@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from callscope.domain.errors import Unauthorized
+from callscope.domain.errors import NotFound, Unauthorized
+from callscope.domain.flows import flow_to_dict
 from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
 from callscope.entrypoints.dashboard import charts, render
@@ -23,7 +24,7 @@ from callscope.entrypoints.dashboard.session import (
 )
 from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
-from callscope.services import exports, reports, sites, webhooks
+from callscope.services import exports, flows, reports, sites, webhooks
 from callscope.services import pool as pool_service
 from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
@@ -228,7 +229,14 @@ def setup(
     tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
     numbers = sites.list_numbers(storage, who.account_id, site_id)
     hooks = webhooks.list_endpoints(storage, who.account_id, site_id)
-    return render.page("setup.html", **context, numbers=numbers, tag=tag, hooks=hooks)
+    try:
+        flow = flow_to_dict(flows.get_flow(storage, who.account_id, site_id, None))
+    except NotFound:
+        flow = None
+    blocked = flows.blocklist(storage, who.account_id)
+    return render.page(
+        "setup.html", **context, numbers=numbers, tag=tag, hooks=hooks, flow=flow, blocked=blocked
+    )
 
 
 @router.get("/sites/{site_id}/export/{kind}")
