@@ -170,9 +170,19 @@ def dashboard_site_pages() -> list[str]:
     found = []
     for route in dashboard.router.routes:
         if isinstance(route, APIRoute) and route.path.startswith("/dashboard/sites/{site_id}"):
-            assert route.methods == {"GET"}, f"{route.path}: add a walk for {route.methods}"
-            found.append(route.path)
+            (method,) = route.methods
+            assert method == "GET" or route.path in DASHBOARD_FORMS, f"add a walk for {route.path}"
+            found.append((method, route.path))
     return found
+
+
+# A sample form for each dashboard form a site page posts.
+DASHBOARD_FORMS = {
+    "/dashboard/sites/{site_id}/flow": {"flow": '{"targets": ["+15550100150"]}'},
+    "/dashboard/sites/{site_id}/blocklist": {"caller": "+15550100152", "reason": "x"},
+    "/dashboard/sites/{site_id}/blocklist/{entry_id}/delete": {},
+    "/dashboard/sites/{site_id}/calls/{call_id}/spam": {},
+}
 
 
 def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> None:
@@ -184,8 +194,14 @@ def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> No
     assert signed.status_code == 303
     pages = dashboard_site_pages()
     assert len(pages) >= 5
-    for path in pages:
-        answer = intruder.get(path.format(**v.ids), follow_redirects=False)
+    for method, path in pages:
+        form = DASHBOARD_FORMS.get(path)
+        answer = intruder.request(
+            method,
+            path.format(**v.ids),
+            data=form if method == "POST" else None,
+            follow_redirects=False,
+        )
         assert answer.status_code == 404, f"{path} answered {answer.status_code}"
         assert not [s for s in v.secrets if s in answer.text], f"{path} leaked data"
     own = intruder.get(f"/dashboard/sites/{v.ids['site_id']}", headers=api.admin)
