@@ -27,6 +27,7 @@ from callscope.adapters.database import make_engine
 from callscope.adapters.storage import Storage
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind
+from callscope.services import flows
 from callscope.services.accounts import create_account
 from callscope.services.sites import SiteDraft, create_site
 
@@ -38,6 +39,20 @@ SECRET = "bench-secret"
 WARM_UP_SECONDS = 3
 STATIC = "+15551000001"  # the number of the spike: every call to one static number
 FORWARD_TO = "+15550100199"
+# A static number with a call flow of its own (hours, three agents in order, a notice): what
+# `GET /v1/route/plan` and `GET /v1/route` answer from memory for a number with a flow.
+FLOW_NUMBER = "+15551000002"
+FLOW = {
+    "targets": ["+15550100301", "+15550100302", "sip:carol@pbx.example.com"],
+    "strategy": "in_order",
+    "time_zone": "America/New_York",
+    "hours": [
+        {"day": d, "opens": "00:00", "closes": "00:00"}
+        for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    ],
+    "announcement": {"text": "This call may be recorded."},
+    "record": True,
+}
 REQUESTS = 40_000  # lines of requests written per wrk run (each sent at most once)
 PORT = 18081
 FORM = "application/x-www-form-urlencoded"
@@ -199,6 +214,20 @@ def callscope(args: argparse.Namespace, pool: list[str], tmp: Path) -> list[Load
                 route,
                 tmp,
             ),
+            measure(
+                "GET /v1/route (a number with a flow)",
+                f"{base}/v1/route?dialed_number=%2B{FLOW_NUMBER[1:]}&caller=%2B12125550123",
+                args.seconds,
+                route,
+                tmp,
+            ),
+            measure(
+                "GET /v1/route/plan (a number with a flow)",
+                f"{base}/v1/route/plan?dialed_number=%2B{FLOW_NUMBER[1:]}&caller=%2B12125550123",
+                args.seconds,
+                route,
+                tmp,
+            ),
         ]
     return found
 
@@ -252,7 +281,9 @@ def make_site(url: str, pool: list[str]) -> str:
         uow.numbers.add(site.id, STATIC, NumberKind.STATIC, radio, None, now)
         for number in pool:
             uow.numbers.add(site.id, number, NumberKind.POOL, None, None, now)
+        flowing = uow.numbers.add(site.id, FLOW_NUMBER, NumberKind.STATIC, radio, None, now)
         uow.commit()
+    flows.set_flow(storage, account.id, site.id, flowing.id, FLOW, now)
     storage.close()
     return site.site_key
 

@@ -1,6 +1,6 @@
 /*
- * callscope for Voximplant: the code both call scenarios share (routing, forwarding,
- * recording, call records). Put this scenario FIRST in the routing rule, then direct.js or
+ * callscope for Voximplant: the code both call scenarios share (routing by the call's plan,
+ * the recording notice, forwarding to each agent in turn, voicemail, recording, call records). Put this scenario FIRST in the routing rule, then direct.js or
  * extension.js; VoxEngine runs the scenarios of one rule in one space, so they see each other.
  */
 
@@ -44,19 +44,44 @@ function callscopeDelay(seconds) {
   return new Promise(function (resolve) { setTimeout(resolve, seconds * 1000); });
 }
 
-/* Asks callscope where to forward. Resolves to {agent} or {unknown: true}; never rejects, and
- * anything but a clear answer (timeout, 5xx, a bad secret) means forwarding to the fallback. */
+var CALLSCOPE_PHONE = /^\+?[0-9]{6,15}$/;
+var CALLSCOPE_VOICEMAIL = { failure_code: 'no-answer', failure_reason: 'voicemail' };
+
+/* Asks callscope for the call's plan (GET /v1/route/plan). Resolves to {plan}, {unknown: true}
+ * (404) or {blocked: true} (403, callscope stored the call as spam); never rejects, and anything
+ * but a clear answer (timeout, 5xx, a bad secret) means forwarding to the fallback number. */
 function callscopeRoute(call) {
   var query = '?dialed_number=' + encodeURIComponent(call.dialed) +
     (call.caller ? '&caller=' + encodeURIComponent(call.caller) : '') +
-    (call.ext ? '&ext=' + encodeURIComponent(call.ext) : '');
-  return callscopeRequest('/v1/route' + query, { method: 'GET' }).then(function (res) {
-    var agent = String(res.text || '').trim();
-    if (res.code === 200 && /^\+?[0-9]{6,15}$/.test(agent)) return { agent: agent };
+    (call.ext ? '&ext=' + encodeURIComponent(call.ext) : '') +
+    '&call_id=' + encodeURIComponent(call.callId);
+  return callscopeRequest('/v1/route/plan' + query, { method: 'GET' }).then(function (res) {
+    var plan = res.code === 200 ? callscopePlan(res.text) : null;
+    if (plan) return { plan: plan };
     if (res.code === 404) return { unknown: true };
+    if (res.code === 403) return { blocked: true };
     Logger.write('callscope: route answered ' + res.code + ', forwarding to the fallback number');
-    return { agent: FALLBACK_NUMBER, fallback: true };
+    if (!FALLBACK_NUMBER) return {};
+    return { plan: { steps: [{ number: FALLBACK_NUMBER, ring: 60 }], record: true }, fallback: true };
   });
+}
+
+/* The plan as this scenario follows it: the agents to call one after another (PSTN numbers;
+ * targets ringing at once elsewhere ring in turn here), with the fallback number last, then
+ * voicemail recorded here. null when the answer is not a plan. */
+function callscopePlan(text) {
+  var plan;
+  try { plan = JSON.parse(text); } catch (err) { return null; }
+  if (!plan || !Array.isArray(plan.targets)) return null;
+  var rings = plan.target_ring_seconds || [];
+  var steps = [];
+  plan.targets.forEach(function (target, i) {
+    if (CALLSCOPE_PHONE.test(target)) steps.push({ number: target, ring: rings[i] || 20 });
+    else Logger.write('callscope: skipping a target that is not a phone number');
+  });
+  if (plan.fallback_number) steps.push({ number: plan.fallback_number, ring: 30 });
+  return { steps: steps, announcement: plan.announcement || null,
+    voicemail: plan.voicemail || null, record: plan.record !== false };
 }
 
 /* Posts one call event; a transport error or 5xx is tried once more (ingestion is idempotent). */
@@ -93,6 +118,10 @@ function CallscopeCall(inbound, destination, callerid) {
   this.silent = false; // a number callscope does not know: nothing to report
   this.posted = {};
   this.gone = []; // legs that have already hung up
+  this.steps = []; // the agents still to call, in order
+  this.voicemail = null; // {greeting, max_seconds} when a message is taken after nobody answers
+  this.recordCalls = true;
+  this.lastFailure = null;
   callscopeActive = this;
   var self = this;
   inbound.addEventListener(CallEvents.Disconnected, function () { self.callerLeft(); });
@@ -122,12 +151,79 @@ CallscopeCall.prototype.route = function (ext) {
   this.ext = ext || null;
   return callscopeRoute(this).then(function (route) {
     if (self.ended) return; // the caller hung up while we were asking
-    if (route.unknown) return self.reject();
-    if (!route.agent) {
+    if (route.unknown || route.blocked) return self.reject();
+    if (!route.plan) {
       Logger.write('callscope: no answer and no FALLBACK_NUMBER set, rejecting ' + self.callId);
       return self.reject();
     }
-    self.forward(route.agent);
+    self.follow(route.plan);
+  });
+};
+
+/* Plays the recording notice (if any), then calls the plan's agents in turn. */
+CallscopeCall.prototype.follow = function (plan) {
+  var self = this;
+  this.steps = plan.steps.slice();
+  this.voicemail = plan.voicemail;
+  this.recordCalls = plan.record;
+  var notice = plan.announcement;
+  if (notice && (notice.text || notice.audio_url)) {
+    this.whenAnswered(function () {
+      self.playOnce(notice, function () { self.nextStep(); });
+    });
+  } else {
+    this.nextStep();
+  }
+};
+
+/* Answers the caller's leg (once) and runs `then` when it is connected. */
+CallscopeCall.prototype.whenAnswered = function (then) {
+  var self = this;
+  if (this.inboundAnswered) return then();
+  this.inbound.addEventListener(CallEvents.Connected, function answered() {
+    self.inbound.removeEventListener(CallEvents.Connected, answered);
+    self.inboundAnswered = true;
+    then();
+  });
+  this.inbound.answer();
+};
+
+/* Says a text (or plays an audio URL) to the caller, then runs `then`. */
+CallscopeCall.prototype.playOnce = function (what, then) {
+  var self = this;
+  var inbound = this.inbound;
+  inbound.addEventListener(CallEvents.PlaybackFinished, function finished() {
+    inbound.removeEventListener(CallEvents.PlaybackFinished, finished);
+    if (!self.ended) then();
+  });
+  if (what.audio_url) inbound.startPlayback(what.audio_url);
+  else inbound.say(what.text || what.greeting);
+};
+
+/* Calls the next agent; with none left, takes a message, or the call failed. */
+CallscopeCall.prototype.nextStep = function () {
+  if (this.ended) return;
+  var step = this.steps.shift();
+  if (step) return this.forward(step.number, step.ring);
+  if (this.voicemail) return this.takeMessage();
+  this.finish('failed', this.lastFailure ||
+    { failure_code: '480', failure_reason: 'nobody to call' });
+};
+
+/* Nobody answered: the caller leaves a message, recorded on their own leg. */
+CallscopeCall.prototype.takeMessage = function () {
+  var self = this;
+  var inbound = this.inbound;
+  var mail = this.voicemail;
+  this.voicemail = null;
+  this.outbound = null;
+  inbound.addEventListener(CallEvents.RecordStarted, function (e) { self.recordUrl = e.url; });
+  this.whenAnswered(function () {
+    self.playOnce(mail, function () {
+      inbound.record();
+      setTimeout(function () { self.finish('failed', CALLSCOPE_VOICEMAIL); },
+        (mail.max_seconds || 120) * 1000);
+    });
   });
 };
 
@@ -146,10 +242,10 @@ CallscopeCall.prototype.hangUpRest = function () {
   if (this.inboundAnswered) this.inbound.hangup(); else this.inbound.reject();
 };
 
-CallscopeCall.prototype.forward = function (agent) {
+CallscopeCall.prototype.forward = function (agent, ringSeconds) {
   var self = this;
   this.agent = agent;
-  this.post('started');
+  if (!this.posted.started) this.post('started');
   this.outbound = VoxEngine.callPSTN(agent, this.dialed);
   VoxEngine.easyProcess(this.inbound, this.outbound);
   // easyProcess ends the session on the first hang-up; we take over to report the call first.
@@ -159,16 +255,38 @@ CallscopeCall.prototype.forward = function (agent) {
   });
   this.inbound.addEventListener(CallEvents.Disconnected, function () { self.callerLeft(); });
   var outbound = this.outbound;
-  this.outbound.addEventListener(CallEvents.Connected, function () { self.agentAnswered(); });
+  var connected = false;
+  var skipped = false; // rang its ring seconds unanswered: we hung it up
+  var settled = false; // this leg's end is handled (a leg may report Failed and Disconnected)
+  var timer = ringSeconds ? setTimeout(function () {
+    if (connected || self.ended || self.outbound !== outbound) return;
+    skipped = true;
+    self.lastFailure = { failure_code: 'no-answer', failure_reason: 'the agent did not answer' };
+    outbound.hangup();
+  }, ringSeconds * 1000) : null;
+  this.outbound.addEventListener(CallEvents.Connected, function () {
+    connected = true;
+    clearTimeout(timer);
+    self.agentAnswered();
+  });
   this.outbound.addEventListener(CallEvents.RecordStarted, function (e) {
     self.recordUrl = e.url;
   });
   this.outbound.addEventListener(CallEvents.Failed, function (e) {
+    clearTimeout(timer);
+    if (settled) return;
+    settled = true;
     self.gone.push(outbound);
-    self.finish('failed', { failure_code: String(e.code), failure_reason: e.reason });
+    self.lastFailure = { failure_code: String(e.code), failure_reason: e.reason };
+    if (self.steps.length > 0 || self.voicemail) return self.nextStep();
+    self.finish('failed', self.lastFailure);
   });
   this.outbound.addEventListener(CallEvents.Disconnected, function (e) {
+    clearTimeout(timer);
+    if (settled) return;
+    settled = true;
     self.gone.push(outbound);
+    if (skipped) return self.nextStep();
     var known = typeof e.duration === 'number' && e.duration >= 0;
     self.finish('completed', { duration: known ? Math.round(e.duration) : self.talkSeconds() });
   });
@@ -177,7 +295,7 @@ CallscopeCall.prototype.forward = function (agent) {
 CallscopeCall.prototype.agentAnswered = function () {
   this.inboundAnswered = true;
   this.answeredAt = Date.now();
-  this.outbound.record();
+  if (this.recordCalls) this.outbound.record();
   this.post('answered');
 };
 

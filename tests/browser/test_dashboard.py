@@ -4,6 +4,7 @@ recording player. CALLSCOPE_DOCS_SCREENSHOTS=1 also refreshes the screenshots in
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -246,3 +247,77 @@ def test_another_accounts_key_sees_none_of_the_demo_site(page: Page, demo: Demo)
     assert page.locator("h1").inner_text() == "No sites yet"
     answer = page.request.get(f"{demo.url}/dashboard/sites/{demo.site_id}")
     assert answer.status == 404
+
+
+def test_a_call_marked_as_spam_is_in_the_spam_filter_and_its_caller_is_blocked(
+    page: Page, demo: Demo
+) -> None:
+    """Runs last: it changes the demo's data (one call leaves the reports)."""
+    calls = demo.api("/v1/calls", site=demo.site_id, **last_week(datetime.now(UTC)))["calls"]
+    marked = next(c for c in calls if c["caller"] and c["status"] == "completed")
+    before = demo.api("/v1/reports/channels", site=demo.site_id, **last_week(datetime.now(UTC)))
+
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls?days=7")
+    page.click(f"tr[data-call-id='{marked['call_id']}'] .mark-spam button")
+    page.wait_for_url("**/calls?status=spam")
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/calls?days=7&status=spam")
+    rows = page.locator("#call-log tbody tr[data-call-id]")
+    assert rows.count() == 1
+    assert rows.first.get_attribute("data-call-id") == marked["call_id"]
+    badge = rows.first.locator(".badge")
+    assert (badge.inner_text(), badge.get_attribute("title")) == (
+        "spam",
+        "marked as spam: marked in the dashboard",
+    )
+    deadline = time.monotonic() + 10  # the server folds the change into the rollups each second
+    while True:
+        after = demo.api("/v1/reports/channels", site=demo.site_id, **last_week(datetime.now(UTC)))
+        if after["totals"]["calls"] == before["totals"]["calls"] - 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert after["totals"]["calls"] == before["totals"]["calls"] - 1
+
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/setup")
+    assert marked["caller"] in page.locator("#blocklist").inner_text()
+    page.fill("#block-form input[name=caller]", "+1900*")
+    page.fill("#block-form input[name=reason]", "premium rate")
+    page.click("#block-form button")
+    page.wait_for_url("**/setup#blocklist")
+    assert "+1900… — premium rate" in page.locator("#blocklist").inner_text()
+    blocked = demo.api("/v1/blocklist")["blocklist"]
+    assert [(e["prefix"], e["reason"]) for e in blocked if e["prefix"]] == [
+        ("+1900", "premium rate")
+    ]
+
+
+def test_the_flow_editor_names_every_problem_and_saves_a_good_flow(page: Page, demo: Demo) -> None:
+    sign_in(page, demo)
+    page.goto(f"{demo.url}/dashboard/sites/{demo.site_id}/setup")
+    flow = page.locator("#call-flow").inner_text()
+    assert "in order" in flow and "This call may be recorded" in flow  # the demo's flow
+    before = demo.api(f"/v1/sites/{demo.site_id}/flow")
+
+    bad = {
+        "targets": ["555-0100"],
+        "hours": [
+            {"day": "mon", "opens": "09:00", "closes": "17:00"},
+            {"day": "mon", "opens": "12:00", "closes": "13:00"},
+        ],
+    }
+    page.fill("#flow-editor", json.dumps(bad))
+    page.click("#flow-form button")
+    assert "targets.0" in page.locator("#flow-error").inner_text()
+    assert demo.api(f"/v1/sites/{demo.site_id}/flow") == before  # nothing stored
+    overlapping = {**bad, "targets": ["+15550100301"], "time_zone": "Europe/Paris"}
+    page.fill("#flow-editor", json.dumps(overlapping))
+    page.click("#flow-form button")
+    assert "mon 09:00-17:00 overlaps mon 12:00-13:00" in page.locator("#flow-error").inner_text()
+
+    good = {"targets": ["+15550100301", "+15550100302"], "strategy": "round_robin"}
+    page.fill("#flow-editor", json.dumps(good))
+    page.click("#flow-form button")
+    page.wait_for_url("**/setup#call-flow")
+    saved = demo.api(f"/v1/sites/{demo.site_id}/flow")
+    assert (saved["targets"], saved["strategy"]) == (good["targets"], "round_robin")
+    assert "round robin" in page.locator("#call-flow").inner_text()

@@ -60,6 +60,7 @@ class VoxRun:
 
     log: list[dict[str, Any]]
     errors: list[str]
+    call_id: str
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [entry for entry in self.log if entry["type"] == kind]
@@ -68,8 +69,11 @@ class VoxRun:
         return [e for e in self.of("http") if urlsplit(str(e["url"])).path == path]
 
     def route_query(self) -> dict[str, list[str]]:
-        (route,) = self.requests("/v1/route")
-        return parse_qs(urlsplit(str(route["url"])).query)
+        """The plan request's query, but the call id (checked on its own)."""
+        (route,) = self.requests("/v1/route/plan")
+        query = parse_qs(urlsplit(str(route["url"])).query)
+        assert query.pop("call_id") == [self.call_id]
+        return query
 
     def posted(self) -> list[tuple[str, int]]:
         """(event, HTTP status) of each POST, sorted: the log follows when requests finished."""
@@ -165,7 +169,7 @@ class Voximplant:
         )
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout)
-        run = VoxRun(log=result["log"], errors=result["errors"])
+        run = VoxRun(log=result["log"], errors=result["errors"], call_id=call_id)
         assert run.errors == []
         return call_id, run
 
@@ -185,7 +189,7 @@ def test_a_pool_call_is_forwarded_recorded_and_attributed_to_the_visit_holding_t
     call_id, run = voximplant.call("direct.js", POOL)
 
     assert run.route_query() == {"dialed_number": [POOL], "caller": [CALLER]}
-    assert [r["status"] for r in run.requests("/v1/route")] == [200]
+    assert [r["status"] for r in run.requests("/v1/route/plan")] == [200]
     (pstn,) = run.of("call_pstn")
     assert (pstn["number"], pstn["callerid"]) == (FORWARD_TO, POOL)  # the agent sees the line
     posted = [(event, status // 100) for event, status in run.posted()]
@@ -230,7 +234,7 @@ def test_an_extension_caller_who_types_nothing_is_still_put_through(
     _, run = voximplant.call("extension.js", EXTENSION)
 
     assert run.route_query() == {"dialed_number": [EXTENSION], "caller": [CALLER]}
-    (route,) = run.requests("/v1/route")
+    (route,) = run.requests("/v1/route/plan")
     assert route["t"] >= 8  # the scenario's EXT_WAIT_SECONDS after the prompt
     assert run.dialed() == [FORWARD_TO]
     (call,) = stored_calls(admin, site)
@@ -275,7 +279,9 @@ def test_calls_still_reach_the_fallback_number_when_callscope_is_down(node: str)
 
     _, run = Voximplant(node, url, "any-secret").call("direct.js", POOL)
 
-    assert [r["status"] for r in run.requests("/v1/route")] == [-4]  # VoxEngine: connection error
+    assert [r["status"] for r in run.requests("/v1/route/plan")] == [
+        -4
+    ]  # VoxEngine: connection error
     assert run.dialed() == [FALLBACK]
     assert run.of("reject") == []
     # Every event was tried twice, and the final one once more from AppEvents.Terminating.
@@ -295,8 +301,101 @@ def test_a_number_callscope_does_not_know_is_rejected(
 
     call_id, run = voximplant.call("direct.js", UNKNOWN)
 
-    assert [r["status"] for r in run.requests("/v1/route")] == [404]
+    assert [r["status"] for r in run.requests("/v1/route/plan")] == [404]
     assert [e["call"] for e in run.of("reject")] == [call_id]
     assert run.dialed() == []
     assert run.posted() == []
     assert stored_calls(admin, site) == []
+
+
+# --- call flows ------------------------------------------------------------------------------
+
+AGENT_1, AGENT_2 = "+15557650001", "+15557650002"
+NOTICE = "This call may be recorded."
+GREETING = "Nobody can take your call. Please leave a message."
+
+
+def set_flow(admin: httpx.Client, site: Site, **flow: Any) -> None:
+    put = admin.put(f"/v1/sites/{site.site_id}/flow", json=flow)
+    assert put.status_code == 200, put.text
+
+
+def test_a_flow_plays_the_notice_then_calls_each_agent_in_turn(
+    voximplant: Voximplant, admin: httpx.Client
+) -> None:
+    site = create_site(admin, {STATIC: "static"})
+    set_flow(
+        admin,
+        site,
+        targets=[AGENT_1, AGENT_2],
+        strategy="in_order",
+        ring_seconds=[10, 10],
+        announcement={"text": NOTICE},
+        record=True,
+    )
+    busy = {"fail_after": 2, "code": 486, "reason": "Busy Here"}
+    answers = {"answer_after": 3, "hangup_after": 42}
+
+    call_id, run = voximplant.call("direct.js", STATIC, agents=[busy, answers])
+
+    assert [e["text"] for e in run.of("say")] == [NOTICE]
+    assert run.dialed() == [AGENT_1, AGENT_2]
+    assert [e["call"] for e in run.of("record")] == ["out-2"]  # the agent who answered
+    (call,) = stored_calls(admin, site)
+    assert (call["call_id"], call["status"], call["duration"]) == (call_id, "completed", 42)
+
+
+def test_an_agent_who_does_not_answer_in_time_is_passed_over(
+    voximplant: Voximplant, admin: httpx.Client
+) -> None:
+    site = create_site(admin, {STATIC: "static"})
+    set_flow(admin, site, targets=[AGENT_1, AGENT_2], strategy="in_order", ring_seconds=[10, 10])
+    slow = {"answer_after": 30, "hangup_after": 5}
+    answers = {"answer_after": 3, "hangup_after": 42}
+
+    _, run = voximplant.call("direct.js", STATIC, agents=[slow, answers])
+
+    assert run.dialed() == [AGENT_1, AGENT_2]
+    assert [e["call"] for e in run.of("hangup")][:1] == ["out-1"]  # stopped ringing at 10 s
+    (call,) = stored_calls(admin, site)
+    assert (call["status"], call["duration"]) == ("completed", 42)
+
+
+def test_nobody_answers_so_the_caller_leaves_a_voicemail(
+    voximplant: Voximplant, admin: httpx.Client
+) -> None:
+    site = create_site(admin, {STATIC: "static"})
+    set_flow(
+        admin,
+        site,
+        targets=[AGENT_1],
+        strategy="in_order",
+        ring_seconds=[10],
+        voicemail={"greeting": GREETING, "max_seconds": 30},
+    )
+
+    call_id, run = voximplant.call("direct.js", STATIC, agent={})  # the agent never answers
+
+    assert run.dialed() == [AGENT_1]
+    assert [e["text"] for e in run.of("say")] == [GREETING]
+    assert [e["call"] for e in run.of("record")] == [call_id]  # the caller's message
+    (call,) = stored_calls(admin, site)
+    assert (call["status"], call["record_url"]) == ("missed", RECORD_URL)
+    assert call["failure_reason"] == "voicemail"
+
+
+def test_a_blocked_caller_is_rejected_and_stored_as_spam(
+    voximplant: Voximplant, admin: httpx.Client
+) -> None:
+    site = create_site(admin, {STATIC: "static"})
+    listed = admin.post("/v1/blocklist", json={"number": CALLER, "reason": "robocaller"})
+    assert listed.status_code == 201, listed.text
+
+    call_id, run = voximplant.call("direct.js", STATIC)
+
+    assert [r["status"] for r in run.requests("/v1/route/plan")] == [403]
+    assert [e["call"] for e in run.of("reject")] == [call_id]
+    assert run.dialed() == [] and run.posted() == []
+    (call,) = stored_calls(admin, site)
+    assert (call["call_id"], call["status"]) == (call_id, "spam")
+    assert call["spam_reason"] == "blocklist: robocaller"

@@ -41,6 +41,10 @@ BODIES: dict[str, Any] = {
     "POST /v1/sites": {"name": "mine", "forward_to": "+15550100150"},
     "POST /v1/keys": {"scope": "read"},
     "PUT /v1/twilio/credentials": {"account_sid": "AC123", "auth_token": "token-of-other"},
+    "PUT /v1/sites/{site_id}/flow": {"targets": ["+15550100150"]},
+    "PUT /v1/sites/{site_id}/numbers/{number_id}/flow": {"targets": ["+15550100150"]},
+    "POST /v1/blocklist": {"number": "+15550100151", "reason": "intruder's own"},
+    "POST /v1/calls/{call_id}/spam": {"reason": "not yours"},
 }
 # Routes that act only on the caller's own account whatever they are given.
 OWN_ACCOUNT_ONLY = {
@@ -50,7 +54,10 @@ OWN_ACCOUNT_ONLY = {
     "POST /v1/keys",
     "PUT /v1/twilio/credentials",
     "DELETE /v1/callers/{number}",
+    "GET /v1/blocklist",
+    "POST /v1/blocklist",
 }
+BLOCKED = "+15550100666"  # on the victim's blocklist
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,11 @@ def victim(api: Api) -> Victim:
         json={"url": "https://victim.example/hook"},
     ).json()
     key_id = api.client.get("/v1/keys", headers=api.admin).json()["keys"][0]["key_id"]
+    flow = {"targets": ["+15550100140"]}
+    api.client.put(f"/v1/sites/{site_id}/flow", headers=api.admin, json=flow).raise_for_status()
+    entry = api.client.post(
+        "/v1/blocklist", headers=api.admin, json={"number": BLOCKED, "reason": "victim's own"}
+    ).json()
     numbers = api.client.get(f"/v1/sites/{site_id}/numbers", headers=api.admin).json()
     ids = {
         "site_id": str(site_id),
@@ -90,9 +102,11 @@ def victim(api: Api) -> Victim:
         "number_id": str(numbers["numbers"][0]["number_id"]),
         "number": CALLER,
         "kind": "calls.csv",
+        "entry_id": str(entry["id"]),
     }
     return Victim(
-        ids, [key, shown["visit_id"], POOL_NUMBER, CALLER, "victim.example", api.api_key[:12]]
+        ids,
+        [key, shown["visit_id"], POOL_NUMBER, CALLER, "victim.example", api.api_key[:12], BLOCKED],
     )
 
 
@@ -114,6 +128,8 @@ def snapshot(api: Api, v: Victim) -> str:
         api.client.get("/v1/calls", headers=api.admin, params={"site": site}).text,
         api.client.get(f"/v1/sites/{site}/webhooks", headers=api.admin).text,
         api.client.get("/v1/keys", headers=api.admin).text,
+        api.client.get(f"/v1/sites/{site}/flow", headers=api.admin).text,
+        api.client.get("/v1/blocklist", headers=api.admin).text,
     ]
     return json.dumps(parts)
 
@@ -155,6 +171,10 @@ def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> No
 # Dashboard forms about one site, with the fields a person would send.
 FORMS: dict[str, dict[str, str]] = {
     "/dashboard/sites/{site_id}/calls/{call_id}/review": {"score": "99", "notes": "mine"},
+    "/dashboard/sites/{site_id}/flow": {"flow": '{"targets": ["+15550100150"]}'},
+    "/dashboard/sites/{site_id}/blocklist": {"caller": "+15550100152", "reason": "x"},
+    "/dashboard/sites/{site_id}/blocklist/{entry_id}/delete": {},
+    "/dashboard/sites/{site_id}/calls/{call_id}/spam": {},
 }
 
 
@@ -167,6 +187,7 @@ def dashboard_site_pages() -> list[tuple[str, str]]:
             assert method == "GET" or route.path in FORMS, f"{route.path}: add it to FORMS"
             found.append((method, route.path))
     return found
+
 
 
 def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> None:

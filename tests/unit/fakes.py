@@ -15,6 +15,7 @@ from types import TracebackType
 
 from callscope.domain.channel import Channel
 from callscope.domain.errors import StorageUnavailable
+from callscope.domain.flows import BlockEntry, Blocklist
 from callscope.domain.sites import Account, ApiKey, NumberKind, RouteEntry, Site, TrackingNumber
 from callscope.services import ports
 
@@ -26,6 +27,7 @@ class State:
     sites: dict[int, Site] = field(default_factory=dict)
     numbers: dict[int, TrackingNumber] = field(default_factory=dict)
     route_notes: list[tuple[int, str | None, str, datetime]] = field(default_factory=list)
+    blocked: list[BlockEntry] = field(default_factory=list)
 
 
 class FakeAccounts(ports.Accounts):
@@ -122,7 +124,13 @@ class FakeNumbers(ports.Numbers):
         return [
             (
                 n.number,
-                RouteEntry(n.id, n.site_id, n.kind, n.agent_number(self._s.sites[n.site_id])),
+                RouteEntry(
+                    n.id,
+                    n.site_id,
+                    n.kind,
+                    n.agent_number(self._s.sites[n.site_id]),
+                    self._s.sites[n.site_id].account_id,
+                ),
             )
             for n in self._s.numbers.values()
             if (number is None or n.number == number) and n.id > after_id
@@ -139,6 +147,33 @@ class FakeCalls:
         self._s.route_notes.append((number_id, caller, ext, at))
 
 
+class FakeBlocklists(ports.Blocklists):
+    def __init__(self, state: State) -> None:
+        self._s = state
+
+    def add(self, entry: BlockEntry, now: datetime) -> BlockEntry:
+        entry = replace(entry, id=len(self._s.blocked) + 1, created_at=now)
+        self._s.blocked.append(entry)
+        return entry
+
+    def for_account(self, account_id: int) -> list[BlockEntry]:
+        return [e for e in self._s.blocked if e.account_id == account_id]
+
+    def everyone(self) -> dict[int, Blocklist]:
+        accounts = {e.account_id for e in self._s.blocked}
+        return {a: Blocklist.of(self.for_account(a)) for a in accounts}
+
+    def remove(self, account_id: int, entry_id: int) -> bool:
+        kept = [e for e in self._s.blocked if (e.account_id, e.id) != (account_id, entry_id)]
+        removed = len(kept) != len(self._s.blocked)
+        self._s.blocked = kept
+        return removed
+
+    def reason_for(self, site_id: int, caller: str) -> str | None:
+        account = self._s.sites[site_id].account_id
+        return Blocklist.of(self.for_account(account)).reason_for(caller)
+
+
 class FakeUnitOfWork:
     def __init__(self, storage: FakeStorage, write: bool) -> None:
         self._storage, self._write = storage, write
@@ -151,6 +186,7 @@ class FakeUnitOfWork:
         self.sites = FakeSites(self._state)
         self.numbers = FakeNumbers(self._state)
         self.calls = FakeCalls(self._state)
+        self.blocklist = FakeBlocklists(self._state)
         return self
 
     def __exit__(

@@ -42,15 +42,21 @@ def test_callscope_url_and_gateway_are_set_once_at_the_top() -> None:
     assert '#!substdef "!CALLSCOPE_GATEWAY!10.0.0.5:5070!"' in lines
 
 
-def test_the_routing_logic_asks_route_posts_events_and_forwards_to_the_gateway() -> None:
+def test_the_routing_logic_asks_the_plan_posts_events_and_forwards_to_the_gateway() -> None:
     config = render_config(LISTEN, GATEWAY, URL, None)
 
     assert (
-        '"CALLSCOPE_URL/v1/route?dialed_number=$(var(cs_dialed){s.urlencode.param})'
-        '&caller=$(var(cs_caller){s.urlencode.param})"'
+        '"CALLSCOPE_URL/v1/route/plan?dialed_number=$(var(cs_dialed){s.urlencode.param})'
+        "&caller=$(var(cs_caller){s.urlencode.param})"
+        '&call_id=$(var(cs_call_id){s.urlencode.param})"'
     ) in config
     assert '"CALLSCOPE_URL/v1/calls/events"' in config
-    assert '$ru = "sip:" + $var(cs_agent) + "@CALLSCOPE_GATEWAY";' in config
+    # Agent numbers go to the gateway; SIP URI targets are rung as they are.
+    assert '$var(cs_uri) = "sip:" + $var(cs_target) + "@CALLSCOPE_GATEWAY";' in config
+    assert '$ru = "sip:" + $var(cs_agent) + "@CALLSCOPE_GATEWAY";' in config  # the fallback
+    # Serial forking: the failure route rings the plan's next step.
+    failure = config[config.index("failure_route[CALLSCOPE_FAILED]") :]
+    assert "route(CALLSCOPE_STEP)" in failure and "t_relay()" in failure
     assert 'modparam("http_client", "connection_timeout", 2)' in config
     for event in ("started", "answered", "completed", "failed"):
         assert f'$var(cs_event) = "{event}";' in config

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from callscope.domain.errors import StorageError
+from callscope.domain.flows import EMPTY_BLOCKLIST, Blocklist
 from callscope.domain.sites import RouteEntry
 from callscope.logs import log_event
 from callscope.services.ports import Storage
@@ -39,6 +40,7 @@ class RouteTable:
         self._full_age = full_age
         self._clock = clock
         self._entries: dict[str, RouteEntry] = {}
+        self._blocklists: dict[int, Blocklist] = {}
         self._loaded_at: float | None = None
         self._full_at: float | None = None
         self._last_id = 0
@@ -58,6 +60,11 @@ class RouteTable:
             # Never lose a call: answer from the last copy while the database is away.
             log_event("route_table_degraded", error=str(exc), number=number)
             return self._entries.get(number)
+
+    def blocklist(self, account_id: int) -> Blocklist:
+        """The account's blocklist as of the last whole read (a change to it forgets the copy,
+        like a change of numbers)."""
+        return self._blocklists.get(account_id, EMPTY_BLOCKLIST)
 
     def held(self, number: str) -> RouteEntry | None:
         """The number's route from a fresh copy without any I/O; None: ask `lookup`."""
@@ -82,7 +89,9 @@ class RouteTable:
             source = self._storage if self._changed else self._bulk
             with source.read() as uow:
                 rows = uow.numbers.routes(after_id=0 if whole else self._last_id)
+                blocklists = uow.blocklist.everyone() if whole else self._blocklists
             found = dict(rows)
+            self._blocklists = blocklists
             self._ever_loaded = True
             self._entries = found if whole else {**self._entries, **found}
             self._last_id = max((e.number_id for e in found.values()), default=self._last_id)

@@ -137,6 +137,7 @@ def call(row: RowMapping) -> Call:
         record_url=row["record_url"],
         failure_code=row["failure_code"],
         failure_reason=row["failure_reason"],
+        spam_reason=row["spam_reason"],
     )
 
 
@@ -156,6 +157,7 @@ def call_columns(c: Call) -> dict[str, Any]:
         "record_url": c.record_url,
         "failure_code": c.failure_code,
         "failure_reason": c.failure_reason,
+        "spam_reason": c.spam_reason,
         "status": c.status.value,
         "visit_id": c.attribution.visit_id,
         **channel_columns(c.attribution.channel),

@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from callscope.adapters.database import WRITE
 from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.repositories.calls import CallRepository
+from callscope.adapters.repositories.flows import BlocklistRepository, FlowRepository
 from callscope.adapters.repositories.insights import InsightRepository
 from callscope.adapters.repositories.jobs import JobRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
@@ -51,6 +52,8 @@ class UnitOfWork:
     recordings: RecordingRepository
     transcripts: TranscriptRepository
     insights: InsightRepository
+    flows: FlowRepository
+    blocklist: BlocklistRepository
 
     def __init__(
         self,
@@ -100,6 +103,8 @@ class UnitOfWork:
         self.recordings = RecordingRepository(conn)
         self.transcripts = TranscriptRepository(conn)
         self.insights = InsightRepository(conn)
+        self.flows = FlowRepository(conn)
+        self.blocklist = BlocklistRepository(conn)
         return self
 
     def __exit__(

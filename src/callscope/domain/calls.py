@@ -23,6 +23,7 @@ class CallStatus(StrEnum):
     COMPLETED = "completed"
     MISSED = "missed"
     FAILED = "failed"
+    SPAM = "spam"  # blocked or marked as spam: kept out of reports, exports and first-time counts
 
 
 class AttributionMethod(StrEnum):
@@ -84,9 +85,16 @@ class Call:
     record_url: str | None = None
     failure_code: str | None = None
     failure_reason: str | None = None
+    spam_reason: str | None = None
+
+    @property
+    def spam(self) -> bool:
+        return self.spam_reason is not None
 
     @property
     def status(self) -> CallStatus:
+        if self.spam_reason is not None:
+            return CallStatus.SPAM
         if self.failure_code is not None and self.answered_at is None:
             missed = self.failure_code.lower() in UNANSWERED_CODES
             return CallStatus.MISSED if missed else CallStatus.FAILED

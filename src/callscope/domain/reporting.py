@@ -86,6 +86,7 @@ class CallFilter:
     first_time: bool | None = None
     source: str | None = None
     limit: int = 500
+    spam: bool | None = None  # True: only spam; False: none of it; None: every call
 
 
 def figures_of(facts: Iterable[CallFact], qualified_seconds: int) -> CallFigures:

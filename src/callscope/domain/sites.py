@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from callscope.domain.channel import Channel
+from callscope.domain.flows import Flow
 
 
 class NumberKind(StrEnum):
@@ -82,3 +83,6 @@ class RouteEntry:
     site_id: int
     kind: NumberKind
     agent_number: str
+    account_id: int = 0
+    flow: Flow | None = None  # the number's own flow, else its site's; None: no flow
+    flow_number_id: int = 0  # whose flow it is (0: the site's), for its round-robin counter

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from callscope.adapters.storage import Storage
 from callscope.domain.channel import Channel
+from callscope.domain.flows import DEFAULT_NOTICE
 from callscope.domain.sites import NumberKind
 from callscope.entrypoints.demo_calls import speak_calls
 from callscope.replay.driver import ReplaySetup, replay
 from callscope.replay.generate import Trace, TraceParams, generate_trace
 from callscope.services.accounts import authenticate, create_account
-from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site
+from callscope.services.flows import set_flow
+from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site, list_sites
 from callscope.settings import Settings
 
 DEMO_FORWARD = "+15550100199"
@@ -23,6 +25,15 @@ STATIC = (
 )
 POOL_SIZE = 8
 EXTENSION = "+15550100300"
+# The demo site's call flow: two people in turn, voicemail, and the recording notice on.
+DEMO_FLOW = {
+    "targets": [DEMO_FORWARD, "+15550100197"],
+    "strategy": "in_order",
+    "ring_seconds": [20, 20],
+    "announcement": {"text": DEFAULT_NOTICE},
+    "record": True,
+    "voicemail": {"greeting": "Sorry we missed you. Please leave a message after the tone."},
+}
 
 
 def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = True) -> int:
@@ -49,6 +60,8 @@ def seed_demo(storage: Storage, now: datetime, days: int) -> tuple[str, str]:
     """A fresh demo account each run; its site gets `days` of traffic ending at `now`."""
     account, api_key = create_account(storage, "Demo account", now)
     site_key = tracking_site(storage, now, POOL_SIZE, extension=True, account_id=account.id)
+    (site,) = list_sites(storage, account.id)
+    set_flow(storage, account.id, site.id, None, DEMO_FLOW, now)
     start = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     params = TraceParams(
         days=days,

@@ -3,15 +3,19 @@ attributed once, when callscope first hears of the call."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from callscope.domain.attribution import Evidence, attribute
-from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
+from callscope.domain.calls import UNATTRIBUTED, Attribution, AttributionMethod, Call, CallEvent
 from callscope.domain.errors import NotFound
-from callscope.domain.sites import NumberKind, TrackingNumber
+from callscope.domain.flows import BlockEntry
+from callscope.domain.sites import NumberKind, RouteEntry, TrackingNumber
 from callscope.logs import log_event
 from callscope.services import recording_fetch, rollups, webhooks
 from callscope.services.ports import Storage, UnitOfWork
+from callscope.services.sites import owned_site
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
 PENDING_BATCH = 100  # a call has four kinds of event: a bound, not a batch size
@@ -125,11 +129,13 @@ def _new_call(
     ext = event.ext
     if not ext and number.kind is NumberKind.EXTENSION:  # only these get route notes
         ext = uow.calls.routed_ext(number.id, event.caller, event.at - ROUTE_NOTE_WINDOW)
-    history = None
+    history, blocked = None, None
     if event.caller is not None:
         uow.rollups.lock_caller(number.site_id, event.caller)
         history = uow.calls.of_caller(number.site_id, event.caller)
-    earlier = [c for c in history or [] if c.started_at < event.at]
+        blocked = uow.blocklist.reason_for(number.site_id, event.caller)
+    # Spam is no earlier call: a caller whose only calls were spam is still calling first.
+    earlier = [c for c in history or [] if c.started_at < event.at and not c.spam]
     attributed = [c for c in earlier if c.attribution.method is not AttributionMethod.NONE]
     previous = max(attributed, key=lambda c: c.started_at).attribution if attributed else None
     evidence = _evidence(uow, number, event, ext, lease_seconds, previous)
@@ -141,9 +147,10 @@ def _new_call(
         caller=event.caller,
         started_at=event.at,
         attribution=attribute(number, event.at, evidence),
-        first_time=event.caller is not None and not earlier,
+        first_time=event.caller is not None and not earlier and blocked is None,
         agent_number=event.agent_number,
         ext=ext,
+        spam_reason=f"blocklist: {blocked}" if blocked is not None else None,
     )
     return call, history
 
@@ -164,3 +171,62 @@ def _evidence(
     window = timedelta(seconds=lease_seconds)
     recent = uow.leases.holders_between(number.id, holder.started_at - window, holder.started_at)
     return Evidence(holder, uow.visits.get(holder.visit_id), recent, previous)
+
+
+def record_blocked_call(
+    storage: Storage,
+    entry: RouteEntry,
+    dialed: str,
+    caller: str | None,
+    reason: str,
+    now: datetime,
+    call_id: str | None = None,
+) -> Call:
+    """Store a call routing refused as spam (with its reason). Without the platform's call id
+    (the generic `/v1/route` has none) it gets one of its own. A call already stored under
+    `call_id` becomes spam and leaves the reports."""
+    call = Call(
+        call_id=call_id or f"blocked-{uuid.uuid4().hex}",
+        site_id=entry.site_id,
+        number_id=entry.number_id,
+        dialed_number=dialed,
+        caller=caller,
+        started_at=now,
+        attribution=UNATTRIBUTED,
+        first_time=False,
+        ended_at=now,
+        failure_code="blocked",
+        failure_reason=reason[:200],
+        spam_reason=reason[:200],
+    )
+    with storage.write() as uow:
+        if not uow.calls.add(call):
+            before = uow.calls.get(call.call_id, for_update=True)
+            if before is None or before.spam:
+                return before or call
+            call = replace(before, spam_reason=call.spam_reason)
+            uow.calls.save(call)
+            rollups.apply(uow, before, call)
+        uow.commit()
+    return call
+
+
+def mark_spam(storage: Storage, account_id: int, call_id: str, reason: str, now: datetime) -> Call:
+    """A person says the call was spam: it leaves the reports, and its caller joins the
+    account's blocklist (so their next call is refused)."""
+    with storage.write() as uow:
+        before = uow.calls.get(call_id, for_update=True)
+        if before is None:
+            raise NotFound("unknown call")
+        owned_site(uow, account_id, before.site_id)  # NotFound for another account's call
+        if before.spam:
+            return before
+        call = replace(before, spam_reason=f"marked as spam: {reason}"[:200])
+        uow.calls.save(call)
+        rollups.apply(uow, before, call)
+        listed = before.caller is not None and uow.blocklist.reason_for(call.site_id, before.caller)
+        if before.caller is not None and not listed:
+            uow.blocklist.add(BlockEntry(0, account_id, before.caller, None, reason), now)
+            uow.numbers.routes_changed()
+        uow.commit()
+    return call

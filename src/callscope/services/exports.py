@@ -113,7 +113,8 @@ def qualified_conversions(
     override) once transcribed, else answered and at least `qualified_seconds` long."""
     with storage.read() as uow:
         site = owned_site(uow, account_id, site_id)
-        calls = uow.reports.call_log(CallFilter(site.id, start, end, limit=EXPORT_LIMIT))
+        query = CallFilter(site.id, start, end, limit=EXPORT_LIMIT, spam=False)  # no spam
+        calls = uow.reports.call_log(query)
         assessed = uow.insights.for_calls([c.call_id for c in calls])
         limits = insights.Thresholds(qualified_score, qualified_seconds)
         kept = [c for c in calls if _kept(c, assessed.get(c.call_id), limits)]

@@ -47,15 +47,21 @@ def apply(
     `zone` and `history` (the caller's calls, read under `lock_caller`), when the caller has
     them, save looking them up."""
     zone = zone or _zone(uow, after.site_id)
+    # Spam counts nowhere: a call marked as spam leaves the rollups as a removed call would.
+    counted_before = before if before is not None and not before.spam else None
+    counted_after = None if after.spam else after
     tallies: dict[DayKey, CallTally] = defaultdict(CallTally)
-    for call, sign in ((before, -1), (after, 1)):
+    for call, sign in ((counted_before, -1), (counted_after, 1)):
         if call is not None:
             for key in _day_keys(call, zone):
                 tallies[key] = tallies[key].plus(tally_of(call), sign)
     links: Links = defaultdict(int)
-    if after.caller is not None and _moved(before, after):
+    if after.caller is not None and (
+        (counted_before is None) != (counted_after is None)
+        or (counted_after is not None and _moved(counted_before, counted_after))
+    ):
         places = _places(uow, after, history)
-        for call, sign in ((before, -1), (after, 1)):
+        for call, sign in ((counted_before, -1), (counted_after, 1)):
             if call is not None:
                 _relink(links, places, call, sign, zone)
     uow.rollups.add_uncounted_calls(after.site_id, tallies, links)
@@ -71,7 +77,7 @@ def _places(uow: UnitOfWork, call: Call, history: list[Call] | None) -> list[Cal
     return [
         CallPlace(c.call_id, c.started_at, channel_values(c.attribution.channel))
         for c in history
-        if c.call_id != call.call_id
+        if c.call_id != call.call_id and not c.spam
     ]
 
 

@@ -74,6 +74,20 @@ class SimCall {
     });
   }
 
+  startPlayback(url) {
+    if (this.state !== 'connected') {
+      this.session.error(`startPlayback() on call ${this._id} that is not connected`);
+      return;
+    }
+    this.note('play', { url });
+    this.stopPlayback();
+    this.emit(CallEvents.PlaybackStarted, { duration: PROMPT_SECONDS });
+    this.playback = this.session.clock.after(PROMPT_SECONDS, () => {
+      this.playback = null;
+      this.emit(CallEvents.PlaybackFinished, {});
+    });
+  }
+
   stopPlayback() {
     if (this.playback === null) return;
     this.session.clock.cancel(this.playback);

@@ -12,7 +12,8 @@
  *               "hangup_after": null, "hangup_after_dial": null},  // from alerting / from callPSTN
  *   "tones": [{"after": 1, "digits": "1234", "gap": 0.4}],          // after the call is answered
  *   "agent": {"answer_after": 3, "hangup_after": 42}
- *          | {"fail_after": 2, "code": 486, "reason": "Busy Here"}
+ *          | {"fail_after": 2, "code": 486, "reason": "Busy Here"},
+ *   "agents": [{...}, {...}]  // optional: the first agent called, the second, ... (else "agent")
  * }
  * Times are virtual seconds; HTTP to callscope is real.
  */

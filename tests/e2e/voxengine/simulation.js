@@ -46,8 +46,12 @@ function simulate(session, spec) {
   if (spec.inbound.hangup_after !== undefined && spec.inbound.hangup_after !== null) {
     session.clock.after(spec.inbound.hangup_after, () => inbound.simHangup());
   }
+  let dialed = 0;
   session.onOutbound = (call) => {
-    playAgent(session, call, spec.agent);
+    // `agents` plays each agent called in turn (busy, then answers, ...); else `agent` all.
+    const own = spec.agents && spec.agents[dialed];
+    dialed += 1;
+    playAgent(session, call, own || spec.agent);
     // A caller giving up while the agent's phone rings, whatever routing took.
     const giveUp = spec.inbound.hangup_after_dial;
     if (giveUp !== undefined && giveUp !== null) {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, case, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Row, case, cast, func, select
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
@@ -41,9 +41,7 @@ class ReportRepository:
                 ),
                 func.avg(calls.c.confidence).label("confidence"),
             )
-            .where(
-                calls.c.site_id == site_id, calls.c.started_at >= start, calls.c.started_at < end
-            )
+            .where(*_counted(site_id, start, end))
             .group_by(key)
         )
         return {r.key: _figures(r) for r in self._conn.execute(query)}
@@ -75,9 +73,7 @@ class ReportRepository:
                 calls.c.source,
             )
             .select_from(joined)
-            .where(
-                calls.c.site_id == site_id, calls.c.started_at >= start, calls.c.started_at < end
-            )
+            .where(*_counted(site_id, start, end))
         )
         return [CallFact(*r) for r in self._conn.execute(query)]
 
@@ -91,9 +87,7 @@ class ReportRepository:
         return [(r.started_at, r.landing_url) for r in self._conn.execute(query)]
 
     def count_calls(self, site_id: int, start: datetime, end: datetime) -> int:
-        query = select(func.count()).where(
-            calls.c.site_id == site_id, calls.c.started_at >= start, calls.c.started_at < end
-        )
+        query = select(func.count()).where(*_counted(site_id, start, end))
         return int(self._conn.execute(query).scalar_one())
 
     def call_log(self, f: CallFilter) -> list[Call]:
@@ -106,8 +100,19 @@ class ReportRepository:
             query = query.where(calls.c.first_time == f.first_time)
         if f.source is not None:
             query = query.where(calls.c.source == f.source)
+        if f.spam is not None:
+            query = query.where(calls.c.spam_reason.is_not(None) if f.spam else _NOT_SPAM)
         query = query.order_by(calls.c.started_at.desc()).limit(f.limit)
         return [rows.call(r) for r in self._conn.execute(query).mappings()]
+
+
+_NOT_SPAM = calls.c.spam_reason.is_(None)
+
+
+def _counted(site_id: int, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """The site's calls in [start, end) that reports count: spam is in none of them."""
+    c = calls.c
+    return [c.site_id == site_id, c.started_at >= start, c.started_at < end, _NOT_SPAM]
 
 
 def _figures(r: Row[Any]) -> CallFigures:

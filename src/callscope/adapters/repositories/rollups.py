@@ -228,6 +228,7 @@ class RollupRepository:
                 calls.c.site_id == site_id,
                 calls.c.caller == caller,
                 calls.c.call_id != except_call_id,
+                calls.c.spam_reason.is_(None),  # spam is in no report
             )
             .order_by(calls.c.started_at, calls.c.call_id)
         )
@@ -368,6 +369,8 @@ _SNIPPETS = {
 }
 _ANSWERED = "status IN ('answered', 'completed')"
 
+# Spam is in no rollup. By status, not spam_reason: migration 0002 rebuilds with this SQL
+# before the column exists.
 CALLS_SQL = f"""
 INSERT INTO call_rollups (site_id, dimension, day, value, calls, answered, missed, first_time,
     duration_sum, qualified, confidence_sum)
@@ -380,7 +383,7 @@ FROM (
         CASE WHEN first_time THEN 1 ELSE 0 END AS first_time,
         CASE WHEN {_ANSWERED} THEN COALESCE(duration, 0) ELSE 0 END AS duration,
         CASE WHEN {_ANSWERED} AND COALESCE(duration, 0) >= 60 THEN 1 ELSE 0 END AS qualified
-    FROM calls WHERE site_id = :site
+    FROM calls WHERE site_id = :site AND status <> 'spam'
 ) c CROSS JOIN ({{dims}}) d
 GROUP BY 2, 3, 4
 """
@@ -395,7 +398,7 @@ FROM (
                          ORDER BY c.started_at, c.call_id) AS previous_day
     FROM (
         SELECT {day} AS day, caller, started_at, call_id, source, medium, campaign, term
-        FROM calls WHERE site_id = :site AND caller IS NOT NULL
+        FROM calls WHERE site_id = :site AND caller IS NOT NULL AND status <> 'spam'
     ) c CROSS JOIN ({dims}) d
 ) linked
 WHERE previous_day IS NULL OR previous_day < day

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from callscope.adapters import rows
+from callscope.adapters.repositories.flows import SITE_FLOW, parse_flow
 from callscope.adapters.tables.core import leases, sites, tracking_numbers
+from callscope.adapters.tables.flows import call_flows
 from callscope.adapters.tables.routing import route_version
 from callscope.domain.channel import Channel
 from callscope.domain.sites import NumberKind, RouteEntry, Site, TrackingNumber
@@ -107,6 +110,7 @@ class NumberRepository:
         """Delete the number and its leases (visits that held it fall back to the site's
         number at their next heartbeat; calls keep the number they dialled as text)."""
         self._conn.execute(delete(leases).where(leases.c.number_id == number_id))
+        self._conn.execute(delete(call_flows).where(call_flows.c.number_id == number_id))
         self._conn.execute(delete(tracking_numbers).where(tracking_numbers.c.id == number_id))
 
     def routes_changed(self) -> None:
@@ -131,18 +135,49 @@ class NumberRepository:
         """(number, route) of every tracking number (of those with an id above `after_id`),
         or of one."""
         agent = func.coalesce(tracking_numbers.c.forward_to, sites.c.forward_to)
-        query = select(
-            tracking_numbers.c.number,
-            tracking_numbers.c.id,
-            tracking_numbers.c.site_id,
-            tracking_numbers.c.kind,
-            agent,
-        ).join(sites, sites.c.id == tracking_numbers.c.site_id)
+        own = call_flows.alias("own_flow")
+        shared = call_flows.alias("site_flow")
+        query = (
+            select(
+                tracking_numbers.c.number,
+                tracking_numbers.c.id,
+                tracking_numbers.c.site_id,
+                tracking_numbers.c.kind,
+                agent,
+                sites.c.account_id,
+                own.c.body,
+                shared.c.body,
+            )
+            .join(sites, sites.c.id == tracking_numbers.c.site_id)
+            .outerjoin(
+                own,
+                and_(
+                    own.c.site_id == tracking_numbers.c.site_id,
+                    own.c.number_id == tracking_numbers.c.id,
+                ),
+            )
+            .outerjoin(
+                shared,
+                and_(
+                    shared.c.site_id == tracking_numbers.c.site_id, shared.c.number_id == SITE_FLOW
+                ),
+            )
+        )
         if number is not None:
             query = query.where(tracking_numbers.c.number == number)
         if after_id:
             query = query.where(tracking_numbers.c.id > after_id)
-        return [
-            (r[0], RouteEntry(int(r[1]), int(r[2]), NumberKind(r[3]), str(r[4])))
-            for r in self._conn.execute(query)
-        ]
+        return [(r[0], _route(tuple(r))) for r in self._conn.execute(query)]
+
+
+def _route(r: tuple[Any, ...]) -> RouteEntry:
+    body = r[6] if r[6] is not None else r[7]
+    return RouteEntry(
+        int(r[1]),
+        int(r[2]),
+        NumberKind(r[3]),
+        str(r[4]),
+        account_id=int(r[5]),
+        flow=parse_flow(body) if body is not None else None,
+        flow_number_id=int(r[1]) if r[6] is not None else SITE_FLOW,
+    )

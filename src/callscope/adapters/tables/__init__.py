@@ -5,6 +5,7 @@ and the declared-tables check read it). A new concept adds a module and one line
 
 from callscope.adapters.tables import (
     core,
+    flows,
     insights,
     jobs,
     pool,
@@ -31,6 +32,7 @@ __all__ = [
     "SHARED_POOL",
     "UTCDateTime",
     "core",
+    "flows",
     "insights",
     "jobs",
     "metadata",

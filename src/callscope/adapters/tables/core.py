@@ -158,6 +158,7 @@ calls = Table(
     Column("record_url", Text),
     Column("failure_code", String(32)),
     Column("failure_reason", String(200)),
+    Column("spam_reason", String(200)),
     Column("status", String(12), nullable=False),
     Column("visit_id", String(32)),
     Column("source", String(200)),

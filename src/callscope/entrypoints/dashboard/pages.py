@@ -3,6 +3,7 @@ services the HTTP API uses, so its figures are the API's figures."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib import resources
@@ -11,7 +12,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from callscope.domain.errors import Unauthorized
+from callscope.domain.errors import InvalidInput, NotFound, Unauthorized
+from callscope.domain.flows import flow_to_dict
 from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
 from callscope.entrypoints.dashboard import charts, render
@@ -23,7 +25,9 @@ from callscope.entrypoints.dashboard.session import (
 )
 from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
-from callscope.services import exports, insights, reports, sites, webhooks
+from callscope.entrypoints.http.schemas import FlowBody
+from callscope.phone import to_e164
+from callscope.services import calls, exports, flows, insights, reports, sites, webhooks
 from callscope.services import pool as pool_service
 from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
@@ -224,12 +228,134 @@ def setup(
     request: Request,
     settings: SettingsDep,
 ) -> Response:
+    return _setup_page(storage, who, site_id, request, settings)
+
+
+def _setup_page(
+    storage: Any,
+    who: Principal,
+    site_id: int,
+    request: Request,
+    settings: Any,
+    error: str | None = None,
+    draft: str | None = None,
+) -> Response:
     context = page_context(storage, who, site_id, request, "setup")
     base = settings.public_url.rstrip("/")
     tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
     numbers = sites.list_numbers(storage, who.account_id, site_id)
     hooks = webhooks.list_endpoints(storage, who.account_id, site_id)
-    return render.page("setup.html", **context, numbers=numbers, tag=tag, hooks=hooks)
+    try:
+        flow: dict[str, Any] | None = flow_to_dict(
+            flows.get_flow(storage, who.account_id, site_id, None)
+        )
+    except NotFound:
+        flow = None
+    if draft is None:
+        draft = json.dumps(flow or {"targets": [context["site"].forward_to]}, indent=2)
+    blocked = flows.blocklist(storage, who.account_id)
+    return render.page(
+        "setup.html",
+        status=400 if error else 200,
+        **context,
+        numbers=numbers,
+        tag=tag,
+        hooks=hooks,
+        flow=flow,
+        draft=draft,
+        flow_error=error,
+        blocked=blocked,
+    )
+
+
+@router.post("/sites/{site_id}/flow")
+def save_flow(
+    site_id: int,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    flow: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """The flow editor: the flow as JSON (the API's form); every problem is shown, nothing is
+    stored until it is right."""
+    who.require_admin()
+    try:
+        given = json.loads(flow)
+        if not isinstance(given, dict):
+            raise InvalidInput('the flow is a JSON object: {"targets": [...], ...}')
+        checked = FlowBody.model_validate(given).model_dump(mode="json")
+        flows.set_flow(storage, who.account_id, site_id, None, checked, now)
+    except (ValueError, InvalidInput) as exc:  # JSON, pydantic and the domain's own rules
+        return _setup_page(storage, who, site_id, request, settings, _problem(exc), flow)
+    request.app.state.routes.forget()
+    return RedirectResponse(f"/dashboard/sites/{site_id}/setup#call-flow", status_code=303)
+
+
+@router.post("/sites/{site_id}/blocklist")
+def add_block(
+    site_id: int,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    caller: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Block a number (+15550100123) or a prefix (+1900*) for every site of the account."""
+    who.require_admin()
+    sites.get_site(storage, who.account_id, site_id)
+    text = caller.strip()
+    try:
+        if text.endswith("*"):
+            flows.block(storage, who.account_id, None, text[:-1], reason, now)
+        else:
+            number = to_e164(text, settings.default_region)
+            flows.block(storage, who.account_id, number, None, reason, now)
+    except InvalidInput as exc:
+        return _setup_page(storage, who, site_id, request, settings, f"Blocklist: {exc}")
+    request.app.state.routes.forget()
+    return RedirectResponse(f"/dashboard/sites/{site_id}/setup#blocklist", status_code=303)
+
+
+@router.post("/sites/{site_id}/blocklist/{entry_id}/delete")
+def remove_block(
+    site_id: int, entry_id: int, storage: StorageDep, who: SignedInDep, request: Request
+) -> Response:
+    who.require_admin()
+    sites.get_site(storage, who.account_id, site_id)
+    flows.unblock(storage, who.account_id, entry_id)
+    request.app.state.routes.forget()
+    return RedirectResponse(f"/dashboard/sites/{site_id}/setup#blocklist", status_code=303)
+
+
+@router.post("/sites/{site_id}/calls/{call_id}/spam")
+def mark_spam(
+    site_id: int,
+    call_id: str,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    now: NowDep,
+) -> Response:
+    """ "Mark as spam" in the call log: the call leaves the reports, its caller is blocked."""
+    who.require_admin()
+    sites.get_site(storage, who.account_id, site_id)
+    calls.mark_spam(storage, who.account_id, call_id[:128], "marked in the dashboard", now)
+    request.app.state.routes.forget()
+    return RedirectResponse(f"/dashboard/sites/{site_id}/calls?status=spam", status_code=303)
+
+
+def _problem(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # pydantic: one line per field
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+            for e in errors()
+        )
+    return str(exc)
 
 
 @router.get("/sites/{site_id}/export/{kind}")

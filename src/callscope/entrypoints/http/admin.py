@@ -167,7 +167,10 @@ def list_calls(
     settings: SettingsDep,
     now: NowDep,
     chosen: PeriodDep,
-    status: Literal["ringing", "answered", "completed", "missed", "failed"] | None = None,
+    status: Literal["ringing", "answered", "completed", "missed", "failed", "spam"] | None = None,
+    spam: Annotated[
+        bool | None, Query(description="true: only spam; false: without spam; default: all")
+    ] = None,
     first_time: bool | None = None,
     source: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[
@@ -176,7 +179,9 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, list[CallOut]]:
     start, end = chosen.in_zone(now)
-    query = CallFilter(chosen.site, start, end, status, first_time, source, 5000 if q else limit)
+    query = CallFilter(
+        chosen.site, start, end, status, first_time, source, 5000 if q else limit, spam
+    )
     calls = reports.call_log(storage, principal.account_id, query)
     if q is not None:
         matched = insights.search(storage, principal.account_id, chosen.site, q)

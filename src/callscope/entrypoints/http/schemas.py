@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callscope.domain.calls import Call
 from callscope.domain.channel import Channel
+from callscope.domain.flows import MAX_RING_SECONDS, MAX_TARGETS, MIN_RING_SECONDS, PREFIX, TARGET
 
 Text = Field(min_length=1, max_length=200)
 
@@ -147,6 +148,7 @@ class CallOut(BaseModel):
     record_url: str | None
     failure_code: str | None
     failure_reason: str | None
+    spam_reason: str | None = None
     first_time: bool
     visit_id: str | None
     channel: ChannelBody | None
@@ -173,6 +175,7 @@ class CallOut(BaseModel):
             record_url=call.record_url,
             failure_code=call.failure_code,
             failure_reason=call.failure_reason,
+            spam_reason=call.spam_reason,
             first_time=call.first_time,
             visit_id=call.attribution.visit_id,
             channel=ChannelBody.of(call.attribution.channel),
@@ -239,3 +242,134 @@ class NumberOut(BaseModel):
     kind: str
     channel: ChannelBody | None
     forward_to: str | None
+
+
+# --- call flows and spam ----------------------------------------------------------------------
+
+Target = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=TARGET,
+        description="an E.164 phone number (+15550100123) or a SIP URI (sip:agent@pbx.example)",
+    ),
+]
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
+Choice = Literal["allow", "gate", "block"]
+
+
+class HoursBody(Strict):
+    """Open on `day` from `opens` to `closes` (local time); a `closes` at or before `opens`
+    runs past midnight; 00:00-00:00 is the whole day."""
+
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    opens: Clock
+    closes: Clock
+
+
+class FallbackBody(Strict):
+    action: Literal["voicemail", "number"] = "voicemail"
+    number: Target | None = None
+
+
+class VoicemailBody(Strict):
+    greeting: str = Field("Please leave a message after the tone.", min_length=1, max_length=500)
+    target: Target | None = Field(
+        None, description="a voicemail box to forward to, for platforms that cannot record"
+    )
+    max_seconds: int = Field(120, ge=10, le=600)
+
+
+class AnnouncementBody(Strict):
+    text: str | None = Field(None, min_length=1, max_length=1000)
+    audio_url: str | None = Field(None, max_length=2048, pattern=r"^https?://")
+    language: str = Field("en-US", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
+
+class SpamRulesBody(Strict):
+    anonymous: Choice = "gate"
+    invalid: Choice = "gate"
+    max_calls: int = Field(0, ge=0, le=1000, description="0: no limit")
+    window_minutes: int = Field(10, ge=1, le=1440)
+    burst: Choice = "block"
+
+
+class FlowBody(Strict):
+    """A call flow. Every rule is checked; a flow that breaks one is refused whole (4xx)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    targets: list[Target] = Field(min_length=1, max_length=MAX_TARGETS)
+    strategy: Literal["simultaneous", "in_order", "round_robin"] = "simultaneous"
+    ring_seconds: list[Annotated[int, Field(ge=MIN_RING_SECONDS, le=MAX_RING_SECONDS)]] = Field(
+        default_factory=list, max_length=MAX_TARGETS, description="per target, in order"
+    )
+    time_zone: str | None = Field(
+        None, max_length=64, description="IANA name; the site's time zone when left out"
+    )
+    hours: list[HoursBody] = Field(
+        default_factory=list, max_length=50, description="none: always open"
+    )
+    closed_days: list[date] = Field(default_factory=list, max_length=400)
+    after_hours: FallbackBody = Field(default_factory=FallbackBody)
+    no_answer: FallbackBody = Field(default_factory=FallbackBody)
+    voicemail: VoicemailBody = Field(default_factory=VoicemailBody)
+    announcement: AnnouncementBody | None = None
+    record: bool = False
+    spam: SpamRulesBody = Field(default_factory=SpamRulesBody)
+
+
+class AnnouncementOut(BaseModel):
+    text: str | None
+    audio_url: str | None
+    language: str
+
+
+class VoicemailOut(BaseModel):
+    greeting: str
+    target: str | None
+    max_seconds: int
+
+
+class StepOut(BaseModel):
+    targets: list[str]
+    ring_seconds: int
+
+
+class PlanOut(BaseModel):
+    """What to do with a call now (`GET /v1/route/plan`)."""
+
+    targets: list[str] = Field(description="ring these (empty: straight to voicemail)")
+    strategy: Literal["simultaneous", "in_order", "round_robin"]
+    ring_seconds: int = Field(description="how long the first target rings")
+    target_ring_seconds: list[int] = Field(description="how long each target rings, in order")
+    announcement: AnnouncementOut | None
+    voicemail: VoicemailOut | None = Field(description="when nobody answers")
+    fallback_number: str | None = Field(description="rung when nobody answers, before voicemail")
+    record: bool
+    reason: Literal["open", "after_hours", "closed_day"]
+    gate: bool = Field(description="ask the caller to press 1 before connecting")
+    sequence: list[StepOut] = Field(
+        description="the plan as steps rung one after another (fallback and voicemail box "
+        "included), for platforms that forward and cannot record"
+    )
+
+
+class BlockIn(Strict):
+    """Give `number` or `prefix`, and why."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    number: str | None = Field(None, min_length=3, max_length=40)
+    prefix: str | None = Field(None, pattern=PREFIX, description="+ and 1-14 digits")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class BlockOut(BaseModel):
+    id: int
+    number: str | None
+    prefix: str | None
+    reason: str
+    created_at: datetime | None
+
+
+class SpamIn(Strict):
+    reason: str = Field("marked as spam", min_length=1, max_length=150)

@@ -27,6 +27,7 @@ class TwilioCall:
     call_sid: str
     dialed: str | None
     caller: str | None
+    raw_caller: str | None = None  # as Twilio sent it ("anonymous", "+266696687", ...)
 
     @classmethod
     def of(cls, form: Mapping[str, str], region: str) -> TwilioCall:
@@ -34,7 +35,8 @@ class TwilioCall:
         if not call_sid or len(call_sid) > 128:
             raise InvalidInput("CallSid is missing")
         dialed = maybe_e164(form.get("To") or form.get("Called"), region)
-        return cls(call_sid, dialed, maybe_e164(form.get("From") or form.get("Caller"), region))
+        raw = (form.get("From") or form.get("Caller") or "")[:80] or None
+        return cls(call_sid, dialed, maybe_e164(raw, region), raw)
 
     def event(self, kind: EventKind, at: datetime) -> CallEvent:
         if self.dialed is None:

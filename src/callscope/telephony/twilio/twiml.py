@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from callscope.domain.calls import Call
+from callscope.domain.flows import Plan, Strategy, is_sip
 
 PROMPT = "Please type the four digit code shown on the website, or stay on the line."
 # Long enough to read a code off the screen; a caller who types nothing is still connected.
@@ -83,3 +84,106 @@ def _origin(call: Call) -> str:
     if channel.term:
         words.append(f"Keyword {channel.term}.")
     return " ".join(words)
+
+
+# --- call flows ---------------------------------------------------------------------------------
+
+GATE_PROMPT = "To be connected, press 1."
+GATE_SECONDS = 8
+
+
+def flow_answer(plan: Plan, call_sid: str, urls: PublicUrls, turn: int, gated: bool) -> str:
+    """The answer to an incoming call with a flow: the "press 1" gate for a suspected caller
+    (once), then the recording notice, then the plan's first step."""
+    response = VoiceResponse()
+    if plan.gate and not gated:
+        gate = response.gather(
+            num_digits=1,
+            action=urls("/v1/twilio/gate", turn=str(turn)),
+            method="POST",
+            timeout=GATE_SECONDS,
+        )
+        gate.say(GATE_PROMPT, language=_language(plan))
+        response.hangup()  # no key pressed: most likely a robot
+        return str(response)
+    notice = plan.announcement
+    if notice is not None and notice.audio_url:
+        response.play(notice.audio_url)
+    elif notice is not None and notice.text:
+        response.say(notice.text, language=notice.language)
+    _step(response, plan, 0, call_sid, urls, turn)
+    return str(response)
+
+
+def flow_step(plan: Plan, step: int, call_sid: str, urls: PublicUrls, turn: int) -> str:
+    """What follows a `<Dial>` nobody answered: the next target (in order), the fallback
+    number, then voicemail; a hang-up when there is nothing left."""
+    response = VoiceResponse()
+    _step(response, plan, step, call_sid, urls, turn)
+    return str(response)
+
+
+def last_step(plan: Plan, step: int) -> bool:
+    """Whether `step` leaves nobody to ring (voicemail or hang-up): the call is unanswered."""
+    return step >= _fallback_step(plan) + (1 if plan.fallback_number else 0)
+
+
+def _fallback_step(plan: Plan) -> int:
+    if plan.strategy is Strategy.SIMULTANEOUS:
+        return 1 if plan.targets else 0
+    return len(plan.targets)
+
+
+def _step(
+    response: VoiceResponse, plan: Plan, step: int, call_sid: str, urls: PublicUrls, turn: int
+) -> None:
+    fallback = _fallback_step(plan)
+    if step < fallback:
+        if plan.strategy is Strategy.SIMULTANEOUS:
+            targets, seconds = plan.targets, max(plan.ring_seconds)
+        else:
+            targets, seconds = plan.targets[step : step + 1], plan.ring_seconds[step]
+        _dial(response, plan, targets, seconds, step + 1, call_sid, urls, turn)
+    elif step == fallback and plan.fallback_number:
+        _dial(response, plan, (plan.fallback_number,), 30, step + 1, call_sid, urls, turn)
+    elif plan.voicemail is not None:
+        response.say(plan.voicemail.greeting, language=_language(plan))
+        response.record(
+            max_length=plan.voicemail.max_seconds,
+            play_beep=True,
+            action=urls("/v1/twilio/voicemail"),
+            method="POST",
+            recording_status_callback=urls("/v1/twilio/recording"),
+        )
+    else:
+        response.hangup()
+
+
+def _dial(
+    response: VoiceResponse,
+    plan: Plan,
+    targets: tuple[str, ...],
+    seconds: int,
+    next_step: int,
+    call_sid: str,
+    urls: PublicUrls,
+    turn: int,
+) -> None:
+    dial = response.dial(
+        timeout=seconds,
+        record="record-from-answer-dual" if plan.record else "do-not-record",
+        action=urls("/v1/twilio/dial-status", step=str(next_step), turn=str(turn)),
+        method="POST",
+        recording_status_callback=urls("/v1/twilio/recording") if plan.record else None,
+        answer_on_bridge=True,
+    )
+    whisper = urls("/v1/twilio/whisper", call=call_sid)
+    for target in targets:
+        if is_sip(target):
+            dial.sip(target, url=whisper)
+        else:
+            dial.number(target, url=whisper)
+
+
+def _language(plan: Plan) -> str:
+    return plan.announcement.language if plan.announcement else "en-US"
