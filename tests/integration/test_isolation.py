@@ -189,7 +189,6 @@ def dashboard_site_pages() -> list[tuple[str, str]]:
     return found
 
 
-
 def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> None:
     v = victim(api)
     before = snapshot(api, v)
