@@ -38,6 +38,7 @@ BODIES: dict[str, Any] = {
     "POST /v1/sites": {"name": "mine", "forward_to": "+15550100150"},
     "POST /v1/keys": {"scope": "read"},
     "PUT /v1/twilio/credentials": {"account_sid": "AC123", "auth_token": "token-of-other"},
+    "PATCH /v1/leads/{lead_id}": {"status": "won", "value": 1, "notes": "taken"},
 }
 # Routes that act only on the caller's own account whatever they are given.
 OWN_ACCOUNT_ONLY = {
@@ -77,7 +78,9 @@ def victim(api: Api) -> Victim:
     ).json()
     key_id = api.client.get("/v1/keys", headers=api.admin).json()["keys"][0]["key_id"]
     numbers = api.client.get(f"/v1/sites/{site_id}/numbers", headers=api.admin).json()
+    inbox = api.client.get("/v1/leads", headers=api.admin, params={"site": site_id}).json()
     ids = {
+        "lead_id": inbox["leads"][0]["lead_id"],
         "site_id": str(site_id),
         "site": str(site_id),
         "visit_id": shown["visit_id"],
@@ -111,6 +114,7 @@ def snapshot(api: Api, v: Victim) -> str:
         api.client.get("/v1/calls", headers=api.admin, params={"site": site}).text,
         api.client.get(f"/v1/sites/{site}/webhooks", headers=api.admin).text,
         api.client.get("/v1/keys", headers=api.admin).text,
+        api.client.get("/v1/leads", headers=api.admin, params={"site": site}).text,
     ]
     return json.dumps(parts)
 
@@ -149,13 +153,19 @@ def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> No
     assert snapshot(api, v) == before
 
 
-def dashboard_site_pages() -> list[str]:
+# Form bodies for the dashboard's site routes that change something.
+FORMS = {"/dashboard/sites/{site_id}/leads/{lead_id}": {"status": "won", "notes": "taken"}}
+
+
+def dashboard_site_pages() -> list[tuple[str, str]]:
     """Every dashboard route about one site, from the dashboard's own router."""
     found = []
     for route in dashboard.router.routes:
         if isinstance(route, APIRoute) and route.path.startswith("/dashboard/sites/{site_id}"):
-            assert route.methods == {"GET"}, f"{route.path}: add a walk for {route.methods}"
-            found.append(route.path)
+            assert route.methods <= {"GET", "POST"}, f"{route.path}: add a walk"
+            if "POST" in route.methods:
+                assert route.path in FORMS, f"{route.path}: add a form body to FORMS"
+            found += [(method, route.path) for method in sorted(route.methods)]
     return found
 
 
@@ -168,8 +178,12 @@ def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> No
     assert signed.status_code == 303
     pages = dashboard_site_pages()
     assert len(pages) >= 5
-    for path in pages:
-        answer = intruder.get(path.format(**v.ids), follow_redirects=False)
+    for method, path in pages:
+        url = path.format(**v.ids)
+        if method == "POST":
+            answer = intruder.post(url, data=FORMS[path], follow_redirects=False)
+        else:
+            answer = intruder.get(url, follow_redirects=False)
         assert answer.status_code == 404, f"{path} answered {answer.status_code}"
         assert not [s for s in v.secrets if s in answer.text], f"{path} leaked data"
     own = intruder.get(f"/dashboard/sites/{v.ids['site_id']}", headers=api.admin)

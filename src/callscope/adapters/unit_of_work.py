@@ -17,6 +17,7 @@ from callscope.adapters.repositories.accounts import AccountRepository
 from callscope.adapters.repositories.calls import CallRepository
 from callscope.adapters.repositories.insights import InsightRepository
 from callscope.adapters.repositories.jobs import JobRepository
+from callscope.adapters.repositories.leads import JourneyRepository, LeadRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.privacy import PrivacyRepository
 from callscope.adapters.repositories.recordings import RecordingRepository
@@ -51,6 +52,8 @@ class UnitOfWork:
     recordings: RecordingRepository
     transcripts: TranscriptRepository
     insights: InsightRepository
+    journeys: JourneyRepository
+    leads: LeadRepository
 
     def __init__(
         self, engine: Engine, write: bool = True, writer_lock: WriterLock | None = None
@@ -94,6 +97,8 @@ class UnitOfWork:
         self.recordings = RecordingRepository(conn)
         self.transcripts = TranscriptRepository(conn)
         self.insights = InsightRepository(conn)
+        self.journeys = JourneyRepository(conn)
+        self.leads = LeadRepository(conn)
         return self
 
     def __exit__(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from callscope.domain.attribution import Evidence, attribute
-from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent
+from callscope.domain.calls import Attribution, AttributionMethod, Call, CallEvent, EventKind
 from callscope.domain.errors import NotFound
 from callscope.domain.sites import NumberKind, TrackingNumber
-from callscope.services import recording_fetch, rollups, webhooks
+from callscope.services import leads, recording_fetch, rollups, webhooks
 from callscope.services.ports import Storage, UnitOfWork
 
 ROUTE_NOTE_WINDOW = timedelta(minutes=15)
@@ -37,6 +37,8 @@ def record_call_event(
             before = uow.calls.get(event.call_id, for_update=True) or call
             call = before.with_event(event)
             uow.calls.save(call)
+        else:
+            leads.add_call_lead(uow, call, now)
         # In the same transaction as the call: its webhooks, and its deltas to the report
         # rollups (folded into them by the server, so calls to one number do not queue).
         webhooks.enqueue_for_call(uow, call, now)
@@ -98,3 +100,19 @@ def _evidence(
     window = timedelta(seconds=lease_seconds)
     recent = uow.leases.holders_between(number.id, holder.started_at - window, holder.started_at)
     return Evidence(holder, uow.visits.get(holder.visit_id), recent, previous)
+
+
+def attribution_at(
+    uow: UnitOfWork, number: TrackingNumber, caller: str | None, at: datetime, lease_seconds: int
+) -> Attribution:
+    """How a contact to `number` from `caller` at `at` is attributed, as a call would be (the
+    number's holder, its static channel, the caller's earlier calls): a text's attribution."""
+    history = uow.calls.of_caller(number.site_id, caller) if caller else []
+    attributed = [
+        c
+        for c in history
+        if c.started_at < at and c.attribution.method is not AttributionMethod.NONE
+    ]
+    previous = max(attributed, key=lambda c: c.started_at).attribution if attributed else None
+    event = CallEvent("text", EventKind.STARTED, at, number.number, caller)
+    return attribute(number, at, _evidence(uow, number, event, None, lease_seconds, previous))

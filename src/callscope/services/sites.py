@@ -19,6 +19,9 @@ class SiteDraft:
     allowed_origins: tuple[str, ...] = ()
     replace_numbers: tuple[str, ...] = ()
     timezone: str = "UTC"
+    form_allow: tuple[str, ...] = ()
+    form_deny: tuple[str, ...] = ()
+    consent_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ def create_site(storage: Storage, account_id: int, draft: SiteDraft, now: dateti
         allowed_origins=tuple(o.rstrip("/") for o in draft.allowed_origins),
         replace_numbers=draft.replace_numbers,
         timezone=draft.timezone,
+        form_allow=draft.form_allow,
+        form_deny=draft.form_deny,
+        consent_required=draft.consent_required,
     )
     with storage.write() as uow:
         site = uow.sites.add(site, now)

@@ -33,6 +33,9 @@ class SiteRepository:
             "allowed_origins": list(site.allowed_origins),
             "replace_numbers": list(site.replace_numbers),
             "timezone": site.timezone,
+            "form_allow": list(site.form_allow),
+            "form_deny": list(site.form_deny),
+            "consent_required": site.consent_required,
             "created_at": now,
         }
         result = self._conn.execute(insert(sites).values(**values))

@@ -50,6 +50,9 @@ sites = Table(
     Column("replace_numbers", JSON, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("form_allow", JSON, nullable=False, server_default="[]"),
+    Column("form_deny", JSON, nullable=False, server_default="[]"),
+    Column("consent_required", Boolean, nullable=False, server_default="0"),
 )
 
 tracking_numbers = Table(
@@ -92,6 +95,7 @@ visits = Table(
     Column("visitor_id", String(64)),
     Column("started_at", UTCDateTime, nullable=False),
     Column("landing_url", Text, nullable=False),
+    Column("landing_title", String(300)),
     Column("referrer", Text),
     Column("source", String(200), nullable=False),
     Column("medium", String(200), nullable=False),

@@ -46,6 +46,9 @@ def site_out(site: Site) -> SiteOut:
         allowed_origins=list(site.allowed_origins),
         replace_numbers=list(site.replace_numbers),
         timezone=site.timezone,
+        form_allow=list(site.form_allow),
+        form_deny=list(site.form_deny),
+        consent_required=site.consent_required,
     )
 
 
@@ -72,6 +75,9 @@ def create_site(
         allowed_origins=tuple(body.allowed_origins),
         replace_numbers=tuple(to_e164(n, region) for n in body.replace_numbers),
         timezone=body.timezone,
+        form_allow=tuple(body.form_allow),
+        form_deny=tuple(body.form_deny),
+        consent_required=body.consent_required,
     )
     return site_out(sites.create_site(storage, principal.account_id, draft, now))
 

@@ -16,6 +16,7 @@ from callscope.entrypoints.http import (
     errors,
     integrations,
     keys,
+    leads,
     pool,
     reports,
     telephony,
@@ -70,6 +71,9 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.visit_limits = VisitLimits(
         settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute, shared
     )
+    app.state.form_limits = VisitLimits(
+        settings.forms_per_ip_per_minute, settings.visits_per_site_per_minute, shared, kind="forms"
+    )
     app.state.recording_files = recording_files(settings)
     errors.install(app)
     dashboard.install(app)
@@ -84,9 +88,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         reports,
         web,
         integrations,
+        leads,
         dashboard,
     ):
         app.include_router(module.router)
-    app.add_middleware(PublicCors, paths=("/v1/visits",))
+    app.add_middleware(PublicCors, paths=("/v1/visits", "/v1/forms"))
     app.add_middleware(RequestLog)
     return app
