@@ -140,3 +140,12 @@ def test_a_model_needs_a_channel_grouping_and_a_known_name(api: Api, story: int)
     path = f"/v1/reports/channels?site={story}"
     assert api.client.get(path + "&model=linear&by=day", headers=api.admin).status_code == 400
     assert api.client.get(path + "&model=data_driven", headers=api.admin).status_code == 422
+
+
+def test_a_lead_knows_every_touch_before_it(api: Api, story: int) -> None:
+    inbox = api.client.get(f"/v1/leads?site={story}", headers=api.admin).json()["leads"]
+    first_form = min((lead for lead in inbox if lead["type"] == "form"), key=lambda x: x["at"])
+    detail = api.client.get(f"/v1/leads/{first_form['lead_id']}", headers=api.admin).json()
+    assert [t["channel"]["source"] for t in detail["touches"]] == ["fb", "(direct)", "google"]
+    assert detail["touches"][-1]["visit_id"] == first_form["visit_id"]
+    assert detail["channel"]["source"] == "google"  # the visit's own: a new paid click

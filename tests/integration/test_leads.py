@@ -240,6 +240,11 @@ def test_a_call_is_a_lead_with_its_visits_journey_and_triage_changes_it(api: Api
     )
     assert lead["channel"]["source"] == "news"
     assert lead["journey_length"] == 1  # the page read after the call is not part of it
+    detail = api.client.get(f"/v1/leads/{lead['lead_id']}", headers=api.admin).json()
+    assert [p["url"] for p in detail["pages"]] == [
+        "https://shop.test/?utm_source=news&utm_medium=email"
+    ]
+    assert [t["visit_id"] for t in detail["touches"]] == [visit["visit_id"]]
 
     path = f"/v1/leads/{lead['lead_id']}"
     won = api.client.patch(path, headers=api.admin, json={"status": "won", "value": 250.5})

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from callscope.domain.calls import Call
+from callscope.domain.channel import Channel
 from callscope.domain.errors import Forbidden, NotFound
+from callscope.domain.journey import VISITOR_WINDOW_DAYS, PageView, journey_until
 from callscope.domain.leads import Lead, LeadChange, LeadType, changed, kept_fields
+from callscope.domain.visits import Visit
 from callscope.services import webhooks
 from callscope.services.ports import Storage, UnitOfWork
+from callscope.services.reports import own_channel
+from callscope.services.visits import landing_page
 
 
 @dataclass(frozen=True)
@@ -112,3 +117,31 @@ def _owned_lead(uow: UnitOfWork, account_id: int, lead_id: str) -> Lead:
     if lead is None or site is None or site.account_id != account_id:
         raise NotFound("unknown lead")
     return lead
+
+
+@dataclass(frozen=True)
+class LeadJourney:
+    """A lead, the pages its visit read up to it (landing page first), and its touches: the
+    visitor's visits in the window before it, its own visit last, each by its own channel."""
+
+    lead: Lead
+    pages: list[PageView]
+    touches: list[tuple[Visit, Channel]]
+
+
+def lead_journey(
+    storage: Storage, account_id: int, lead_id: str, window_days: int = VISITOR_WINDOW_DAYS
+) -> LeadJourney:
+    with storage.read() as uow:
+        lead = _owned_lead(uow, account_id, lead_id)
+        visit = uow.visits.get(lead.visit_id) if lead.visit_id else None
+        if visit is None:
+            return LeadJourney(lead, [], [])
+        pages = journey_until([landing_page(visit), *uow.journeys.of_visit(visit.id)], lead.at)
+        earlier: list[Visit] = []
+        if visit.visitor_id:
+            since = lead.at - timedelta(days=window_days)
+            found = uow.visits.of_visitor(lead.site_id, visit.visitor_id, since, lead.at)
+            earlier = [v for v in found if v.id != visit.id]
+    path = sorted([*earlier, visit], key=lambda v: (v.started_at, v.id))
+    return LeadJourney(lead, pages, [(v, own_channel(v)) for v in path])

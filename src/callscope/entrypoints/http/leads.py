@@ -14,7 +14,16 @@ from callscope.entrypoints.http.deps import (
     PrincipalDep,
     StorageDep,
 )
-from callscope.entrypoints.http.schemas import ChannelBody, FormIn, FormOut, LeadOut, LeadPatch
+from callscope.entrypoints.http.schemas import (
+    ChannelBody,
+    FormIn,
+    FormOut,
+    LeadDetail,
+    LeadOut,
+    LeadPatch,
+    PageOut,
+    TouchOut,
+)
 from callscope.logs import log_event
 from callscope.services import leads as service
 from callscope.services.visits import address_hash
@@ -72,6 +81,20 @@ def list_leads(
     start, end = chosen.in_zone(now)
     found = service.list_leads(storage, principal.account_id, chosen.site, start, end)
     return {"leads": [lead_out(lead) for lead in found]}
+
+
+@router.get("/v1/leads/{lead_id}", response_model=LeadDetail)
+def lead_detail(storage: StorageDep, principal: PrincipalDep, lead_id: str = LeadId) -> LeadDetail:
+    """A lead with the journey up to it: its visit's pages and every touch before it."""
+    found = service.lead_journey(storage, principal.account_id, lead_id)
+    return LeadDetail(
+        **lead_out(found.lead).model_dump(),
+        pages=[PageOut(url=p.url, title=p.title, at=p.at) for p in found.pages],
+        touches=[
+            TouchOut(visit_id=v.id, started_at=v.started_at, channel=ChannelBody.of(channel))
+            for v, channel in found.touches
+        ],
+    )
 
 
 @router.patch("/v1/leads/{lead_id}", response_model=LeadOut)

@@ -348,3 +348,16 @@ class LeadPatch(Strict):
     status: LeadStatusName = Field(None)  # type: ignore[arg-type]
     value: float | None = Field(None, ge=0, le=1_000_000_000)
     notes: str | None = Field(None, max_length=4000, pattern=NO_NUL)
+
+
+class TouchOut(BaseModel):
+    visit_id: str
+    started_at: datetime
+    channel: ChannelBody | None = Field(description="the visit's own channel")
+
+
+class LeadDetail(LeadOut):
+    pages: list[PageOut] = Field(description="the pages its visit read up to the lead")
+    touches: list[TouchOut] = Field(
+        description="the visitor's visits in the 30 days before the lead, its own visit last"
+    )
