@@ -93,6 +93,7 @@ def api(storage: Storage) -> Iterator[Api]:
         database_url="sqlite://",
         telephony_secret=SECRET,
         visits_per_ip_per_minute=0,
+        forms_per_ip_per_minute=0,
         leases_per_ip=10_000,
         serve_runs_jobs=False,  # tests run jobs with a worker of their own
         _env_file=None,
@@ -197,6 +198,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         database_url,
         CALLSCOPE_PUBLIC_URL=f"http://127.0.0.1:{port}",
         CALLSCOPE_VISITS_PER_IP_PER_MINUTE="0",
+        CALLSCOPE_FORMS_PER_IP_PER_MINUTE="0",
         CALLSCOPE_LEASES_PER_IP="1000",
     )
     key = create_key(env)

@@ -74,6 +74,7 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()
     as_visitors: bool = False
     lines: Callable[[Path], None] | None = None  # writes a fresh file of lines for each run
+    script_extra: tuple[str, ...] = ()  # Lua of its own (e.g. a request function)
 
     def script(self, tmp: Path) -> str:
         out = [f'wrk.method = "{self.method}"']
@@ -87,6 +88,7 @@ class Request:
         if self.lines is not None:
             self.lines(tmp / "lines.tsv")
             out += [line.replace("LINES", str(tmp / "lines.tsv")) for line in _LINES]
+        out += self.script_extra
         return "\n".join(out) + "\n"
 
 

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Visit requests a minute one site may receive; 0: no limit.",
     )
+    forms_per_ip_per_minute: float = Field(
+        10,
+        ge=0,
+        description="Form submissions a minute one client address may post to /v1/forms "
+        "(bursts of a third of it); 0 turns the limit off.",
+    )
     leases_per_ip: int = Field(
         3,
         ge=1,

@@ -45,6 +45,7 @@ BODIES: dict[str, Any] = {
     "PUT /v1/sites/{site_id}/numbers/{number_id}/flow": {"targets": ["+15550100150"]},
     "POST /v1/blocklist": {"number": "+15550100151", "reason": "intruder's own"},
     "POST /v1/calls/{call_id}/spam": {"reason": "not yours"},
+    "PATCH /v1/leads/{lead_id}": {"status": "won", "value": 1, "notes": "taken"},
 }
 # Routes that act only on the caller's own account whatever they are given.
 OWN_ACCOUNT_ONLY = {
@@ -92,7 +93,9 @@ def victim(api: Api) -> Victim:
         "/v1/blocklist", headers=api.admin, json={"number": BLOCKED, "reason": "victim's own"}
     ).json()
     numbers = api.client.get(f"/v1/sites/{site_id}/numbers", headers=api.admin).json()
+    inbox = api.client.get("/v1/leads", headers=api.admin, params={"site": site_id}).json()
     ids = {
+        "lead_id": inbox["leads"][0]["lead_id"],
         "site_id": str(site_id),
         "site": str(site_id),
         "visit_id": shown["visit_id"],
@@ -130,6 +133,7 @@ def snapshot(api: Api, v: Victim) -> str:
         api.client.get("/v1/keys", headers=api.admin).text,
         api.client.get(f"/v1/sites/{site}/flow", headers=api.admin).text,
         api.client.get("/v1/blocklist", headers=api.admin).text,
+        api.client.get("/v1/leads", headers=api.admin, params={"site": site}).text,
     ]
     return json.dumps(parts)
 
@@ -168,13 +172,14 @@ def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> No
     assert snapshot(api, v) == before
 
 
-# Dashboard forms about one site, with the fields a person would send.
+# Dashboard forms about one site that change something, with the fields a person would send.
 FORMS: dict[str, dict[str, str]] = {
     "/dashboard/sites/{site_id}/calls/{call_id}/review": {"score": "99", "notes": "mine"},
     "/dashboard/sites/{site_id}/flow": {"flow": '{"targets": ["+15550100150"]}'},
     "/dashboard/sites/{site_id}/blocklist": {"caller": "+15550100152", "reason": "x"},
     "/dashboard/sites/{site_id}/blocklist/{entry_id}/delete": {},
     "/dashboard/sites/{site_id}/calls/{call_id}/spam": {},
+    "/dashboard/sites/{site_id}/leads/{lead_id}": {"status": "won", "notes": "taken"},
 }
 
 
@@ -183,9 +188,10 @@ def dashboard_site_pages() -> list[tuple[str, str]]:
     found = []
     for route in [*dashboard.router.routes, *call_page.router.routes]:
         if isinstance(route, APIRoute) and route.path.startswith("/dashboard/sites/{site_id}"):
-            (method,) = route.methods
-            assert method == "GET" or route.path in FORMS, f"{route.path}: add it to FORMS"
-            found.append((method, route.path))
+            assert route.methods <= {"GET", "POST"}, f"{route.path}: add a walk"
+            if "POST" in route.methods:
+                assert route.path in FORMS, f"{route.path}: add a form body to FORMS"
+            found += [(method, route.path) for method in sorted(route.methods)]
     return found
 
 

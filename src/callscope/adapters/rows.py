@@ -46,6 +46,9 @@ def site(row: RowMapping) -> Site:
         replace_numbers=tuple(row["replace_numbers"]),
         timezone=row["timezone"],
         redact=bool(row["redact"]),
+        form_allow=tuple(row["form_allow"] or ()),
+        form_deny=tuple(row["form_deny"] or ()),
+        consent_required=bool(row["consent_required"]),
     )
 
 
@@ -82,6 +85,7 @@ def visit(row: RowMapping) -> Visit:
         last_seen_at=row["last_seen_at"],
         reason=row["reason"],
         client=row["client"],
+        landing_title=row["landing_title"],
     )
 
 
@@ -104,6 +108,7 @@ def visit_columns(v: Visit) -> dict[str, Any]:
         "last_seen_at": v.last_seen_at,
         "reason": v.reason,
         "client": v.client,
+        "landing_title": v.landing_title,
     }
 
 

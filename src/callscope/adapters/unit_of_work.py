@@ -18,6 +18,7 @@ from callscope.adapters.repositories.calls import CallRepository
 from callscope.adapters.repositories.flows import BlocklistRepository, FlowRepository
 from callscope.adapters.repositories.insights import InsightRepository
 from callscope.adapters.repositories.jobs import JobRepository
+from callscope.adapters.repositories.leads import JourneyRepository, LeadRepository
 from callscope.adapters.repositories.leasing import LeaseRepository
 from callscope.adapters.repositories.privacy import PrivacyRepository
 from callscope.adapters.repositories.recordings import RecordingRepository
@@ -54,6 +55,8 @@ class UnitOfWork:
     insights: InsightRepository
     flows: FlowRepository
     blocklist: BlocklistRepository
+    journeys: JourneyRepository
+    leads: LeadRepository
 
     def __init__(
         self,
@@ -105,6 +108,8 @@ class UnitOfWork:
         self.insights = InsightRepository(conn)
         self.flows = FlowRepository(conn)
         self.blocklist = BlocklistRepository(conn)
+        self.journeys = JourneyRepository(conn)
+        self.leads = LeadRepository(conn)
         return self
 
     def __exit__(

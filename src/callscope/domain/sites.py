@@ -48,6 +48,11 @@ class Site:
     replace_numbers: tuple[str, ...] = ()
     timezone: str = "UTC"
     redact: bool = True  # mask sensitive spans in transcripts and silence them in playback
+    # Form capture: field names a lead keeps (all when empty) and never keeps; secrets never.
+    form_allow: tuple[str, ...] = ()
+    form_deny: tuple[str, ...] = ()
+    # The snippet stores no ids until the visitor consents (window.callscope.consent(true)).
+    consent_required: bool = False
 
     def numbers_to_replace(self) -> list[str]:
         """The site's own numbers the snippet swaps: its main number first, then any others."""

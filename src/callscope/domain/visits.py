@@ -38,6 +38,7 @@ class Visit:
     last_seen_at: datetime | None = None
     reason: str | None = None
     client: str | None = None  # a salted hash of the visitor's address, for abuse limits
+    landing_title: str | None = None
 
 
 @dataclass(frozen=True)

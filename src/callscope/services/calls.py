@@ -8,12 +8,19 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from callscope.domain.attribution import Evidence, attribute
-from callscope.domain.calls import UNATTRIBUTED, Attribution, AttributionMethod, Call, CallEvent
+from callscope.domain.calls import (
+    UNATTRIBUTED,
+    Attribution,
+    AttributionMethod,
+    Call,
+    CallEvent,
+    EventKind,
+)
 from callscope.domain.errors import NotFound
 from callscope.domain.flows import BlockEntry
 from callscope.domain.sites import NumberKind, RouteEntry, TrackingNumber
 from callscope.logs import log_event
-from callscope.services import recording_fetch, rollups, webhooks
+from callscope.services import leads, recording_fetch, rollups, webhooks
 from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
@@ -108,6 +115,8 @@ def _apply(
         before = uow.calls.get(event.call_id, for_update=True) or call
         call = before.with_event(event)
         uow.calls.save(call)
+    else:
+        leads.add_call_lead(uow, call, now)
     # In the same transaction as the call: its webhooks, and its deltas to the report
     # rollups (folded into them by the server, so calls to one number do not queue).
     webhooks.enqueue_for_call(uow, call, now)
@@ -230,3 +239,19 @@ def mark_spam(storage: Storage, account_id: int, call_id: str, reason: str, now:
             uow.numbers.routes_changed()
         uow.commit()
     return call
+
+
+def attribution_at(
+    uow: UnitOfWork, number: TrackingNumber, caller: str | None, at: datetime, lease_seconds: int
+) -> Attribution:
+    """How a contact to `number` from `caller` at `at` is attributed, as a call would be (the
+    number's holder, its static channel, the caller's earlier calls): a text's attribution."""
+    history = uow.calls.of_caller(number.site_id, caller) if caller else []
+    attributed = [
+        c
+        for c in history
+        if c.started_at < at and c.attribution.method is not AttributionMethod.NONE
+    ]
+    previous = max(attributed, key=lambda c: c.started_at).attribution if attributed else None
+    event = CallEvent("text", EventKind.STARTED, at, number.number, caller)
+    return attribute(number, at, _evidence(uow, number, event, None, lease_seconds, previous))

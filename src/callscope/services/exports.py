@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from callscope.domain.calls import Call
 from callscope.domain.errors import InvalidInput
+from callscope.domain.leads import Lead
 from callscope.domain.reporting import ANSWERED, CallFilter
 from callscope.domain.scoring import QUALIFIED_SCORE, CallInsight
 from callscope.domain.visits import Visit
@@ -232,3 +233,74 @@ def _visit(uow: Any, call: Call) -> Visit | None:
 def _writer() -> tuple[io.StringIO, Any]:
     out = io.StringIO()
     return out, csv.writer(out, lineterminator="\r\n")
+
+
+@dataclass(frozen=True)
+class LeadConversion:
+    """A lead won with a value, and the visit it came from."""
+
+    lead: Lead
+    visit: Visit | None
+
+
+def won_leads(
+    storage: Storage, account_id: int, site_id: int, start: datetime, end: datetime
+) -> tuple[ZoneInfo, list[LeadConversion]]:
+    """Leads (calls, forms, texts) marked won with a value, oldest first, with their visits."""
+    with storage.read() as uow:
+        site = owned_site(uow, account_id, site_id)
+        found = uow.leads.won(site.id, start, end, EXPORT_LIMIT)
+        visits = uow.visits.many(sorted({w.visit_id for w in found if w.visit_id}))
+    conversions = [LeadConversion(w, visits.get(w.visit_id or "")) for w in found]
+    return reports.site_zone(site), conversions
+
+
+def google_ads_leads_csv(
+    conversions: Iterable[LeadConversion], zone: ZoneInfo, name: str, currency: str
+) -> str:
+    """Won leads from Google Ads clicks with their value, so bidding optimises for revenue."""
+    if not name.strip():
+        raise InvalidInput("a conversion name is required (as set up in Google Ads)")
+    out, writer = _writer()
+    writer.writerow([f"Parameters:TimeZone={zone.key}"])
+    writer.writerow(GOOGLE_ADS_HEADER)
+    for conv in conversions:
+        gclid = conv.visit.click_ids.get("gclid") if conv.visit else None
+        if gclid and conv.lead.value is not None:
+            at = conv.lead.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow([gclid, name.strip(), at, f"{conv.lead.value:.2f}", currency])
+    return out.getvalue()
+
+
+def ga4_lead_payloads(
+    conversions: Iterable[LeadConversion],
+    now: datetime,
+    currency: str,
+    event_name: str = "close_convert_lead",
+) -> list[dict[str, Any]]:
+    """One Measurement Protocol body per won lead whose visit carried a GA client id, with its
+    value and currency (GA4's recommended `close_convert_lead` event by default)."""
+    if not GA4_NAME.match(event_name):
+        raise InvalidInput("event name: a letter, then letters, digits or _; 40 at most")
+    out = []
+    for conv in conversions:
+        visit, lead = conv.visit, conv.lead
+        if not visit or not visit.ga_client_id or now - lead.at > GA4_LOOKBACK:
+            continue
+        params: dict[str, Any] = {
+            "lead_id": lead.id,
+            "lead_type": lead.type.value,
+            "value": lead.value,
+            "currency": currency,
+            "engagement_time_msec": 1,
+        }
+        if lead.channel:
+            params.update(source=lead.channel.source[:100], medium=lead.channel.medium[:100])
+        out.append(
+            {
+                "client_id": visit.ga_client_id,
+                "timestamp_micros": int(lead.at.timestamp() * 1_000_000),
+                "events": [{"name": event_name, "params": params}],
+            }
+        )
+    return out

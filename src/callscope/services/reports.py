@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callscope.domain.calls import Call
+from callscope.domain.channel import Channel, detect_channel
+from callscope.domain.credit import Model, credit
 from callscope.domain.errors import InvalidInput
+from callscope.domain.journey import VISITOR_WINDOW_DAYS
+from callscope.domain.leads import Lead, LeadStatus
 from callscope.domain.reporting import (
     CHANNEL_GROUPINGS,
     TIME_GROUPINGS,
@@ -23,6 +27,7 @@ from callscope.domain.reporting import (
     figures_of,
 )
 from callscope.domain.sites import Site
+from callscope.domain.visits import Visit
 from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
@@ -60,6 +65,9 @@ class ChannelRow:
     cost_per_call: float | None = None
     cost_per_first_time_caller: float | None = None
     cost_per_qualified_call: float | None = None
+    # With spend imported: the value of the leads won, and return on ad spend (revenue / cost).
+    revenue: float | None = None
+    roas: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,26 @@ def build_report(storage: Storage, account_id: int, q: ReportQuery) -> Report:
         else:
             calls, visits, only_calls, only_visits = _from_rollups(uow, site.id, q.by, *days)
         costs, total_cost, currency = _costs(uow, site.id, q, zone)
+        won = _revenue(uow, site.id, q) if currency is not None else None
     groups = _order(q, zone, calls, visits)
     rows = [_row(g, calls.get(g, EMPTY), visits.get(g, 0), costs.get(g)) for g in groups]
     totals = _row(None, only_calls, only_visits, total_cost)
+    if won is not None:
+        rows = [_with_revenue(r, won.get(r.group, 0.0)) for r in rows]
+        totals = _with_revenue(totals, sum(won.values()))
     return Report(site, q, rows, totals, currency)
+
+
+def _revenue(uow: UnitOfWork, site_id: int, q: ReportQuery) -> dict[str | None, float] | None:
+    """Won leads' value per channel group (by their visit's channel, as calls are counted)."""
+    if q.by not in CHANNEL_GROUPINGS:
+        return None
+    return uow.leads.won_values(site_id, q.start, q.end, q.by)
+
+
+def _with_revenue(row: ChannelRow, revenue: float) -> ChannelRow:
+    roas = round(revenue / row.cost, 2) if row.cost else None
+    return replace(row, revenue=round(revenue, 2), roas=roas)
 
 
 Figures = tuple[dict[str | None, CallFigures], dict[str | None, int], CallFigures, int]
@@ -363,3 +387,119 @@ def _months(now: datetime, zone: ZoneInfo, count: int) -> list[tuple[date, date]
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone)
+
+
+@dataclass(frozen=True)
+class CreditRow:
+    """A group's share of the leads under an attribution model (fractional credits)."""
+
+    group: str | None
+    visits: int
+    leads: float
+    calls: float
+    forms: float
+    texts: float
+    cost: float | None = None
+    cost_per_lead: float | None = None
+    revenue: float = 0.0  # the credited value of the leads won
+    roas: float | None = None
+
+
+@dataclass(frozen=True)
+class CreditReport:
+    site: Site
+    query: ReportQuery
+    model: Model
+    rows: list[CreditRow]
+    totals: CreditRow
+    currency: str | None
+
+
+def build_credit_report(
+    storage: Storage,
+    account_id: int,
+    q: ReportQuery,
+    model: Model,
+    window_days: int = VISITOR_WINDOW_DAYS,
+) -> CreditReport:
+    """Leads in the period credited to channels under `model`: each lead's touches are the
+    visits of its visitor (the snippet's visitor id) in the window before it, its own visit
+    included; a lead without a visit counts for its own channel (a static number's)."""
+    if q.by not in CHANNEL_GROUPINGS:
+        raise InvalidInput("an attribution model groups by source, medium, campaign or term")
+    base = build_report(storage, account_id, q)  # visits and cost per group, as ever
+    with storage.read() as uow:
+        found = uow.leads.for_site(q.site_id, q.start, q.end, limit=None)
+        touches = _touches(uow, q.site_id, found, timedelta(days=window_days))
+    credited: dict[str | None, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for lead in found:
+        won = lead.value if lead.status is LeadStatus.WON and lead.value else 0.0
+        for group, share in credit(model, touches.get(lead.id, []), q.by).items():
+            credited[group]["leads"] += share
+            credited[group][lead.type.value] += share
+            credited[group]["revenue"] += share * won
+    visits = {row.group: row.visits for row in base.rows}
+    costs = {row.group: row.cost for row in base.rows}
+    groups = sorted(
+        {*visits, *credited},
+        key=lambda g: (-credited.get(g, {}).get("leads", 0.0), -visits.get(g, 0), g or ""),
+    )
+    rows = [_credit_row(g, visits.get(g, 0), credited.get(g, {}), costs.get(g)) for g in groups]
+    every: dict[str, float] = defaultdict(float)
+    for lead in found:
+        every["leads"] += 1
+        every[lead.type.value] += 1
+        every["revenue"] += lead.value if lead.status is LeadStatus.WON and lead.value else 0.0
+    totals = _credit_row(None, base.totals.visits, every, base.totals.cost)
+    return CreditReport(base.site, q, model, rows, totals, base.currency)
+
+
+def _touches(
+    uow: UnitOfWork, site_id: int, found: list[Lead], window: timedelta
+) -> dict[str, list[Channel]]:
+    """Each lead's touches, oldest first (see `build_credit_report`)."""
+    visits = uow.visits.many(sorted({lead.visit_id for lead in found if lead.visit_id}))
+    visitors = sorted({v.visitor_id for v in visits.values() if v.visitor_id})
+    by_visitor: dict[str, list[Visit]] = defaultdict(list)
+    if visitors and found:
+        since = min(lead.at for lead in found) - window
+        until = max(lead.at for lead in found)
+        for visit in uow.visits.of_visitors(site_id, visitors, since, until):
+            by_visitor[visit.visitor_id or ""].append(visit)
+    out: dict[str, list[Channel]] = {}
+    for lead in found:
+        own = visits.get(lead.visit_id or "")
+        if own is None:
+            out[lead.id] = [lead.channel] if lead.channel else []
+            continue
+        earlier = [
+            v
+            for v in by_visitor.get(own.visitor_id or "", [])
+            if lead.at - window <= v.started_at <= lead.at and v.id != own.id
+        ]
+        path = sorted([*earlier, own], key=lambda v: (v.started_at, v.id))
+        out[lead.id] = [own_channel(v) for v in path]
+    return out
+
+
+def own_channel(visit: Visit) -> Channel:
+    """The channel a visit came by itself (not the first touch the snippet carried into it)."""
+    return detect_channel(visit.landing_url, visit.referrer).channel
+
+
+def _credit_row(
+    group: str | None, visits: int, credited: dict[str, float], cost: float | None
+) -> CreditRow:
+    leads, revenue = credited.get("leads", 0.0), credited.get("revenue", 0.0)
+    return CreditRow(
+        group=group,
+        visits=visits,
+        leads=round(leads, 4),
+        calls=round(credited.get("call", 0.0), 4),
+        forms=round(credited.get("form", 0.0), 4),
+        texts=round(credited.get("text", 0.0), 4),
+        cost=cost,
+        cost_per_lead=round(cost / leads, 2) if cost is not None and leads else None,
+        revenue=round(revenue, 2),
+        roas=round(revenue / cost, 2) if cost else None,
+    )

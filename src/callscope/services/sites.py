@@ -20,6 +20,9 @@ class SiteDraft:
     replace_numbers: tuple[str, ...] = ()
     timezone: str = "UTC"
     redact: bool = True
+    form_allow: tuple[str, ...] = ()
+    form_deny: tuple[str, ...] = ()
+    consent_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ def create_site(storage: Storage, account_id: int, draft: SiteDraft, now: dateti
         replace_numbers=draft.replace_numbers,
         timezone=draft.timezone,
         redact=draft.redact,
+        form_allow=draft.form_allow,
+        form_deny=draft.form_deny,
+        consent_required=draft.consent_required,
     )
     with storage.write() as uow:
         site = uow.sites.add(site, now)

@@ -10,13 +10,21 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
 from callscope.domain.allocation import CALLSCOPE, AllocationPolicy
 from callscope.domain.bots import is_bot
 from callscope.domain.channel import detect_channel, is_paid_click
 from callscope.domain.errors import Forbidden, NotFound
+from callscope.domain.journey import (
+    VISITOR_WINDOW_DAYS,
+    PageView,
+    clean_title,
+    clean_url,
+    page_view,
+    room_for,
+)
 from callscope.domain.sites import Site
 from callscope.domain.visits import Visit, VisitMode, lease_end
 from callscope.services import rollups
@@ -42,6 +50,26 @@ class VisitRequest:
     first_touch_referrer: str | None = None
     ga_client_id: str | None = None
     client: str | None = None  # see `address_hash`
+    landing_title: str | None = None
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """A page view as the snippet reports it (cleaned and bounded before it is kept)."""
+
+    url: str
+    title: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class VisitJourney:
+    """A visit, the pages it read (its landing page first), and the visitor's visits before it
+    within the attribution window (the touches a lead knows of)."""
+
+    visit: Visit
+    pages: list[PageView]
+    earlier_visits: list[Visit]
 
 
 @dataclass(frozen=True)
@@ -103,13 +131,17 @@ def heartbeat(
     policy: AllocationPolicy = CALLSCOPE,
     rng: random.Random | None = None,
     slots: LeaseSlots | None = None,
+    pages: list[PageReport] | None = None,
 ) -> Assignment:
     """Extend the visit's lease; if it had lapsed, lease again (maybe another number). A policy
-    whose holds do not follow heartbeats only notes that the visitor is still there."""
+    whose holds do not follow heartbeats only notes that the visitor is still there. The page
+    views a heartbeat carries join the visit's journey, up to `MAX_PAGES` per visit."""
     with storage.write() as uow:
         visit = uow.visits.get(visit_id)
         if visit is None:
             raise NotFound("unknown visit")
+        if pages:
+            _keep_pages(uow, visit, pages, now)
         site = uow.sites.get(visit.site_id)
         assert site is not None
         hold = policy.hold_seconds(lease_seconds)
@@ -118,6 +150,12 @@ def heartbeat(
         number = shown_number(uow, site, visit)
         uow.commit()
     return Assignment(visit, number, site)
+
+
+def _keep_pages(uow: UnitOfWork, visit: Visit, pages: list[PageReport], now: datetime) -> None:
+    room = room_for(uow.journeys.count(visit.id), len(pages))
+    views = [page_view(p.url, p.title, p.at, visit.started_at, now) for p in pages[:room]]
+    uow.journeys.add(visit.id, [v for v in views if v.url])
 
 
 def _keep(uow: UnitOfWork, site: Site, visit: Visit, pool: Allocation, now: datetime) -> Visit:
@@ -165,6 +203,7 @@ def _new_visit(site: Site, request: VisitRequest, now: datetime) -> Visit:
         site_id=site.id,
         started_at=now,
         landing_url=request.landing_url,
+        landing_title=clean_title(request.landing_title),
         referrer=request.referrer,
         channel=detection.channel,
         visitor_id=request.visitor_id,
@@ -184,6 +223,28 @@ def get_visit(storage: Storage, account_id: int, visit_id: str) -> Visit:
     if visit is None or site is None or site.account_id != account_id:
         raise NotFound("unknown visit")
     return visit
+
+
+def visit_journey(
+    storage: Storage, account_id: int, visit_id: str, window_days: int = VISITOR_WINDOW_DAYS
+) -> VisitJourney:
+    """A visit of one of the account's sites with its pages and the visitor's earlier visits."""
+    with storage.read() as uow:
+        visit = uow.visits.get(visit_id)
+        site = uow.sites.get(visit.site_id) if visit else None
+        if visit is None or site is None or site.account_id != account_id:
+            raise NotFound("unknown visit")
+        pages = [landing_page(visit), *uow.journeys.of_visit(visit.id)]
+        earlier: list[Visit] = []
+        if visit.visitor_id:
+            since = visit.started_at - timedelta(days=window_days)
+            found = uow.visits.of_visitor(site.id, visit.visitor_id, since, visit.started_at)
+            earlier = [v for v in found if v.id != visit.id]
+    return VisitJourney(visit, pages, earlier)
+
+
+def landing_page(visit: Visit) -> PageView:
+    return PageView(clean_url(visit.landing_url), visit.landing_title, visit.started_at)
 
 
 def address_hash(storage: Storage, address: str) -> str:

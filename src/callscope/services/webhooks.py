@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,13 @@ import httpx
 
 from callscope.domain.calls import AttributionMethod, Call, CallStatus
 from callscope.domain.errors import InvalidInput, NotFound
+from callscope.domain.leads import Lead
 from callscope.domain.webhooks import Delivery, Endpoint
 from callscope.logs import log_event
 from callscope.services.ports import Storage, UnitOfWork
 from callscope.services.sites import owned_site
 
-EVENTS = ("call.completed", "call.attributed", "call.transcribed", "call.scored")
+EVENTS = ("call.completed", "call.attributed", "call.transcribed", "call.scored", "lead.updated")
 FINAL = (CallStatus.COMPLETED, CallStatus.MISSED, CallStatus.FAILED)
 CLAIM = timedelta(seconds=60)  # a sender that dies mid-request frees the delivery after this
 MAX_DELAY = timedelta(hours=6)
@@ -217,3 +219,37 @@ def _finish(
         uow.webhooks.finish(delivery.id, attempts, now if ok else None, retry_at, error)
         uow.commit()
     log_event("webhook", event_id=delivery.event_id, attempts=attempts, ok=ok, error=error)
+
+
+def enqueue_lead_updated(uow: UnitOfWork, lead: Lead, now: datetime) -> int:
+    """Queue `lead.updated` (a person changed its status, value or notes) for every endpoint of
+    the site that wants it; each change is an event of its own."""
+    queued = 0
+    for endpoint in uow.webhooks.endpoints(lead.site_id):
+        if "lead.updated" in endpoint.events:
+            event_id = f"{lead.id}:lead.updated:{uuid.uuid4().hex[:12]}"
+            body = lead_event_body(event_id, lead, now)
+            payload = json.dumps(body, sort_keys=True)
+            queued += uow.webhooks.enqueue(endpoint.id, event_id, "lead.updated", payload, now)
+    return queued
+
+
+def lead_event_body(event_id: str, lead: Lead, now: datetime) -> dict[str, object]:
+    channel = lead.channel
+    return {
+        "id": event_id,
+        "type": "lead.updated",
+        "created_at": now.isoformat(),
+        "data": {
+            "lead_id": lead.id,
+            "site_id": lead.site_id,
+            "type": lead.type.value,
+            "at": lead.at.isoformat(),
+            "status": lead.status.value,
+            "value": lead.value,
+            "notes": lead.notes,
+            "visit_id": lead.visit_id,
+            "call_id": lead.call_id,
+            "channel": channel.__dict__ if channel else None,
+        },
+    }

@@ -30,9 +30,18 @@
   var extLabel = attr('ext-label', 'ext.');
   var VISIT = 'callscope_v_' + site;
   var FIRST = 'callscope_ft_' + site;
+  var QUEUE = 'callscope_q_' + site;  // page views the next heartbeat carries
 
   /* ---- storage: first-party localStorage, a cookie when that is unavailable ---- */
+  // Nothing is written before the server says the site needs no consent, or the visitor gave
+  // it (window.callscope.consent(true)); until then what would be stored is held in memory.
+  var held = {};
+  var needs = me.hasAttribute('data-consent');
+  var known = false;
+  var consent = load('callscope_consent');
+  var mayStore = () => consent === true || (known && !needs);
   function load(key) {
+    if (key in held) return held[key][0];
     try {
       var raw = null;
       try { raw = localStorage.getItem(key); } catch (e) {}
@@ -46,6 +55,7 @@
     }
   }
   function save(key, value, days) {
+    if (!mayStore()) return void (held[key] = [value, days]);
     var raw = JSON.stringify(value);
     try {
       localStorage.setItem(key, raw);
@@ -56,8 +66,23 @@
     }
   }
 
+  function flush() {
+    if (!mayStore()) return;
+    var waiting = held;
+    held = {};
+    Object.keys(waiting).forEach((key) => save(key, waiting[key][0], waiting[key][1]));
+  }
+  function forget() {
+    held = {};
+    [VISIT, FIRST, QUEUE, 'callscope_id', 'callscope_consent'].forEach((key) => {
+      try { localStorage.removeItem(key); } catch (e) {}
+      try { d.cookie = key + '=;path=/;max-age=0'; } catch (e) {}
+    });
+  }
+
   /* ---- the API: every failure resolves to null or {status}, never throws ---- */
-  function post(path, body) {
+  // `keep`: the request outlives the page (a form that navigates away).
+  function post(path, body, keep) {
     var ctl = new AbortController();
     var timer = setTimeout(() => ctl.abort(), TIMEOUT);
     return fetch(base + path, {
@@ -65,6 +90,7 @@
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
       credentials: 'omit',
+      keepalive: !!keep,
       signal: ctl.signal
     }).then((res) => res.ok ? res.json() : { status: res.status }).then(null, () => null).then((data) => {
       clearTimeout(timer);
@@ -99,7 +125,18 @@
   var observer = null;
   var lastBeat = 0;
   var beating = false;
-  var api = w.callscope = { swap: (root) => visit && visit.n && swap(root || d.body) };
+  var api = w.callscope = {
+    swap: (root) => visit && visit.n && swap(root || d.body),
+    // The visitor's choice on a site that needs consent: ids are stored from true on; false
+    // removes what was stored. Numbers are swapped per channel either way.
+    consent: (yes) => {
+      consent = !!yes;
+      if (!yes) return forget();
+      save('callscope_consent', true, 365);
+      visitorId();
+      flush();
+    }
+  };
 
   function buildPatterns() {
     patterns = [];
@@ -299,8 +336,9 @@
       return undefined;
     }
   }
+  var newId = () => Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
   function visitorId() {
-    var id = load('callscope_id') || Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+    var id = load('callscope_id') || newId();
     save('callscope_id', id, 365);
     return id;
   }
@@ -326,12 +364,16 @@
       site_key: site,
       landing_url: location.href,
       referrer: d.referrer,
-      visitor_id: visitorId(),
+      visitor_id: needs && !consent ? undefined : visitorId(),
+      title: d.title.slice(0, 300),
       first_touch: { landing_url: ft.landing_url, referrer: ft.referrer },
       ga_client_id: gaClientId()
     }).then((data) => {
       var previous = visit && visit.n;
       if (data && data.visit_id) {
+        known = true;
+        needs = needs || !!data.consent_required;
+        flush();
         remember(data, signature);
         apply(previous);
         schedule();
@@ -344,10 +386,13 @@
     if (beating) return;
     beating = true;
     lastBeat = Date.now();
-    post('/v1/visits/' + encodeURIComponent(visit.id) + '/heartbeat', {}).then((data) => {
+    var sent = load(QUEUE) || [];
+    var path = '/v1/visits/' + encodeURIComponent(visit.id) + '/heartbeat';
+    post(path, { pages: sent }, d.visibilityState !== 'visible').then((data) => {
       beating = false;
       if (data && (data.status === 404 || data.status === 410)) return start(visit.s, firstTouch(''));
       if (!data || data.status) return;
+      if (sent.length) save(QUEUE, (load(QUEUE) || []).slice(sent.length), 1);
       var previous = visit.n;
       var previousExt = visit.x;
       visit.e = Date.parse(data.expires_at) || visit.e;
@@ -366,9 +411,75 @@
     scheduled = true;
     setInterval(() => d.visibilityState === 'visible' && beat(), beatMs);
     d.addEventListener('visibilitychange', () => {
-      if (d.visibilityState === 'visible' && Date.now() - lastBeat >= beatMs) beat();
+      // Leaving the page sends what the queue holds; coming back extends a lease gone stale.
+      if (d.visibilityState === 'visible' ? Date.now() - lastBeat >= beatMs : (load(QUEUE) || []).length) beat();
     });
   }
+
+  /* ---- the journey: page views ride on heartbeats ---- */
+  // The address without its fragment and without query parameters but utm_* and click ids.
+  function pageUrl() {
+    var url = new URL(location.href);
+    var kept = new URLSearchParams();
+    url.searchParams.forEach((v, k) => CLICK.test(k) && kept.append(k, v));
+    kept = kept.toString();
+    return url.origin + url.pathname + (kept ? '?' + kept : '');
+  }
+  var lastPage = pageUrl();
+  function notePage() {
+    var q = load(QUEUE) || [];
+    lastPage = pageUrl();
+    if (q.length < 20) q.push({ url: lastPage, title: d.title.slice(0, 300), at: new Date().toISOString() });
+    save(QUEUE, q, 1);
+  }
+  // A single-page app changes its address through the history API: each new path is a page.
+  function routed() {
+    setTimeout(() => pageUrl() !== lastPage && notePage(), 50);
+  }
+  ['pushState', 'replaceState'].forEach((name) => {
+    var original = history[name];
+    history[name] = function () {
+      var result = original.apply(this, arguments);
+      routed();
+      return result;
+    };
+  });
+  w.addEventListener('popstate', routed);
+
+  /* ---- forms (data-forms="CSS selector", all forms when empty): a submission becomes a lead.
+     Passwords, hidden and file fields, card-like names and values are never read or sent. ---- */
+  var formsOf = me.hasAttribute('data-forms') && (attr('forms', '') || 'form');
+  var SECRET = /pass|pwd|secret|token|csrf|otp|card|cc\W?(num|exp|csc)|cvv|cvc|csc|iban|ssn|(^|[\W_])pin([\W_]|$)/i;
+  var NOT_SENT = /^(password|hidden|file|submit|button|reset|image)$/;
+  function formFields(form, trap) {
+    var out = { fields: {} };
+    [...form.elements].forEach((el) => {
+      var name = el.name;
+      var type = (el.type || '').toLowerCase();
+      var value = String(el.value || '').slice(0, 2000);
+      if (!name || el.disabled || NOT_SENT.test(type) || ((type === 'checkbox' || type === 'radio') && !el.checked)) return;
+      if (name === trap) return (out.honeypot = value.slice(0, 200) || undefined);
+      if (SECRET.test(name) || /cc-|password|one-time/.test(el.autocomplete || '')) return;
+      if (/^[\d\s-]{12,23}$/.test(value) && value.replace(/\D/g, '').length > 12) return;
+      if (Object.keys(out.fields).length < 50) out.fields[name.slice(0, 64)] = value;
+    });
+    return out;
+  }
+  if (formsOf) d.addEventListener('submit', (e) => {
+    try {
+      var form = e.target;
+      if (!form.matches(formsOf) || form.closest('[data-callscope-exclude]')) return;
+      var got = formFields(form, attr('honeypot', 'cs_hp'));
+      post('/v1/forms', {
+        site_key: site,
+        visit_id: visit && visit.id,
+        form_id: (form.id || form.getAttribute('name') || '').slice(0, 100) || undefined,
+        submission_id: newId(),
+        fields: got.fields,
+        honeypot: got.honeypot
+      }, 1);
+    } catch (err) {}
+  }, true);
 
   try {
     var signature = clickSignature();
@@ -379,7 +490,10 @@
       visit = stored;
       apply();
       schedule();
-      if (d.visibilityState === 'visible') beat();
+      whenReady(() => {
+        notePage();  // with its title, which the document may not have had a moment ago
+        if (d.visibilityState === 'visible') beat();
+      });
     } else {
       start(signature, ft);
     }

@@ -17,6 +17,7 @@ from callscope.adapters.tables.core import (
     tracking_numbers,
     visits,
 )
+from callscope.adapters.tables.leads import leads, visit_pages
 from callscope.adapters.tables.pool import pool_exhaustions
 from callscope.adapters.tables.reporting import webhook_deliveries, webhook_endpoints
 from callscope.adapters.tables.rollups import (
@@ -34,7 +35,8 @@ class PrivacyRepository:
         self._conn = conn
 
     def purge_before(self, cutoff: datetime, progress: Progress = unreported) -> dict[str, int]:
-        """Delete calls, their events, visits, leases and webhook payloads older than `cutoff`."""
+        """Delete calls, their events, visits and their pages, leads, leases and webhook payloads
+        older than `cutoff`."""
         old_calls = select(calls.c.call_id).where(calls.c.started_at < cutoff)
         steps: list[tuple[Table, object]] = [
             (call_events, call_events.c.call_id.in_(old_calls)),
@@ -42,6 +44,8 @@ class PrivacyRepository:
             (route_notes, route_notes.c.at < cutoff),
             (leases, leases.c.expires_at < cutoff),
             (pool_exhaustions, pool_exhaustions.c.at < cutoff),
+            (visit_pages, visit_pages.c.at < cutoff),
+            (leads, leads.c.at < cutoff),
             (visits, visits.c.started_at < cutoff),
             (webhook_deliveries, webhook_deliveries.c.created_at < cutoff),
             (call_rollups, older_than(self._conn, call_rollups, cutoff)),
@@ -65,6 +69,11 @@ class PrivacyRepository:
             .where(calls.c.site_id.in_(owned), calls.c.caller == caller)
             .values(caller=None)
         ).rowcount
+        self._conn.execute(
+            update(leads)
+            .where(leads.c.site_id.in_(owned), leads.c.contact == caller)
+            .values(contact=None)
+        )
         numbers = select(tracking_numbers.c.id).where(tracking_numbers.c.site_id.in_(owned))
         self._conn.execute(
             delete(route_notes).where(

@@ -37,6 +37,9 @@ class SiteRepository:
             "replace_numbers": list(site.replace_numbers),
             "timezone": site.timezone,
             "redact": site.redact,
+            "form_allow": list(site.form_allow),
+            "form_deny": list(site.form_deny),
+            "consent_required": site.consent_required,
             "created_at": now,
         }
         result = self._conn.execute(insert(sites).values(**values))

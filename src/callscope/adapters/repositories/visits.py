@@ -65,3 +65,46 @@ class VisitRepository:
             visits.c.site_id == site_id
         )
         return [(r.started_at, r.last_seen_at or r.started_at) for r in self._conn.execute(query)]
+
+    def of_visitor(
+        self, site_id: int, visitor_id: str, since: datetime, until: datetime
+    ) -> list[Visit]:
+        """The visitor's visits to the site that started in [since, until], oldest first."""
+        query = (
+            select(visits)
+            .where(
+                visits.c.site_id == site_id,
+                visits.c.visitor_id == visitor_id,
+                visits.c.started_at >= since,
+                visits.c.started_at <= until,
+            )
+            .order_by(visits.c.started_at, visits.c.id)
+            .limit(200)
+        )
+        return [rows.visit(r) for r in self._conn.execute(query).mappings()]
+
+    def many(self, visit_ids: list[str]) -> dict[str, Visit]:
+        found: dict[str, Visit] = {}
+        for chunk in _chunks(visit_ids):
+            query = select(visits).where(visits.c.id.in_(chunk))
+            found.update((r["id"], rows.visit(r)) for r in self._conn.execute(query).mappings())
+        return found
+
+    def of_visitors(
+        self, site_id: int, visitor_ids: list[str], since: datetime, until: datetime
+    ) -> list[Visit]:
+        """Every visit of these visitors to the site that started in [since, until]."""
+        found: list[Visit] = []
+        for chunk in _chunks(visitor_ids):
+            query = select(visits).where(
+                visits.c.site_id == site_id,
+                visits.c.visitor_id.in_(chunk),
+                visits.c.started_at >= since,
+                visits.c.started_at <= until,
+            )
+            found.extend(rows.visit(r) for r in self._conn.execute(query).mappings())
+        return found
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]

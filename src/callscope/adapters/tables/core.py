@@ -53,6 +53,9 @@ sites = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # Mask card numbers, codes, SSNs and e-mails in transcripts; play recordings silenced there.
     Column("redact", Boolean, nullable=False, server_default=true()),
+    Column("form_allow", JSON, nullable=False, server_default="[]"),
+    Column("form_deny", JSON, nullable=False, server_default="[]"),
+    Column("consent_required", Boolean, nullable=False, server_default="0"),
 )
 
 tracking_numbers = Table(
@@ -95,6 +98,7 @@ visits = Table(
     Column("visitor_id", String(64)),
     Column("started_at", UTCDateTime, nullable=False),
     Column("landing_url", Text, nullable=False),
+    Column("landing_title", String(300)),
     Column("referrer", Text),
     Column("source", String(200), nullable=False),
     Column("medium", String(200), nullable=False),

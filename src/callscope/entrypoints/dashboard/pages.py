@@ -1,5 +1,5 @@
-"""Dashboard routes: sign-in, overview, call log, pool and site setup. Each page asks the
-services the HTTP API uses, so its figures are the API's figures."""
+"""Dashboard routes: sign-in, overview, call log, leads inbox, pool and site setup. Each page
+asks the services the HTTP API uses, so its figures are the API's figures."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from callscope.domain.errors import InvalidInput, NotFound, Unauthorized
+from callscope.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from callscope.domain.flows import flow_to_dict
+from callscope.domain.leads import LeadChange, LeadStatus
 from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
 from callscope.entrypoints.dashboard import charts, render
@@ -27,7 +28,7 @@ from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDe
 from callscope.entrypoints.http.periods import period
 from callscope.entrypoints.http.schemas import FlowBody
 from callscope.phone import to_e164
-from callscope.services import calls, exports, flows, insights, reports, sites, webhooks
+from callscope.services import calls, exports, flows, insights, leads, reports, sites, webhooks
 from callscope.services import pool as pool_service
 from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
@@ -374,3 +375,62 @@ def export(
     text = exports.export_csv(reads, who.account_id, site_id, kind, start, end, by)
     headers = {"Content-Disposition": f'attachment; filename="{site.site_key}-{kind}"'}
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/sites/{site_id}/leads")
+def lead_inbox(
+    site_id: int,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+    status: str = "",
+) -> Response:
+    context = page_context(storage, who, site_id, request, "leads")
+    start, end = _days(days, now, context["site"])
+    found = leads.list_leads(storage, who.account_id, site_id, start, end)
+    if status:
+        found = [lead for lead in found if lead.status.value == status]
+    statuses = [s.value for s in LeadStatus]
+    return render.page(
+        "leads.html", **context, leads=found, days=days, chosen=status, statuses=statuses
+    )
+
+
+@router.post("/sites/{site_id}/leads/{lead_id}")
+def triage_lead(
+    site_id: int,
+    lead_id: str,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    now: NowDep,
+    status: Annotated[Literal["new", "contacted", "won", "lost"], Form()],
+    value: Annotated[str, Form(max_length=20)] = "",
+    notes: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """A person's triage from the inbox (same origin only; the session cookie is SameSite)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise Forbidden("a triage comes from the dashboard itself")
+    who.require_admin()
+    try:
+        amount = float(value.replace(",", "").strip()) if value.strip() else None
+    except ValueError as exc:
+        raise InvalidInput("value must be a number") from exc
+    if amount is not None and not 0 <= amount <= 1_000_000_000:
+        raise InvalidInput("value must be between 0 and 1,000,000,000")
+    if "\x00" in notes:
+        raise InvalidInput("notes hold a character that cannot be stored")
+    lead = leads.get_lead(storage, who.account_id, lead_id)
+    if lead.site_id != site_id:
+        raise NotFound("unknown lead")
+    change = LeadChange(
+        frozenset({"status", "value", "notes"}),
+        LeadStatus(status),
+        amount,
+        notes.strip() or None,
+    )
+    leads.change_lead(storage, who.account_id, lead_id, change, now)
+    return RedirectResponse(f"/dashboard/sites/{site_id}/leads", status_code=303)

@@ -48,6 +48,9 @@ def site_out(site: Site) -> SiteOut:
         replace_numbers=list(site.replace_numbers),
         timezone=site.timezone,
         redact=site.redact,
+        form_allow=list(site.form_allow),
+        form_deny=list(site.form_deny),
+        consent_required=site.consent_required,
     )
 
 
@@ -75,6 +78,9 @@ def create_site(
         replace_numbers=tuple(to_e164(n, region) for n in body.replace_numbers),
         timezone=body.timezone,
         redact=body.redact,
+        form_allow=tuple(body.form_allow),
+        form_deny=tuple(body.form_deny),
+        consent_required=body.consent_required,
     )
     return site_out(sites.create_site(storage, principal.account_id, draft, now))
 

@@ -18,6 +18,7 @@ from callscope.entrypoints.http import (
     flows,
     integrations,
     keys,
+    leads,
     pool,
     reports,
     telephony,
@@ -73,6 +74,9 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.visit_limits = VisitLimits(
         settings.visits_per_ip_per_minute, settings.visits_per_site_per_minute, shared
     )
+    app.state.form_limits = VisitLimits(
+        settings.forms_per_ip_per_minute, settings.visits_per_site_per_minute, shared, kind="forms"
+    )
     app.state.recording_files = recording_files(settings)
     app.state.inline_slots = InlineSlots(settings.call_events_inline)
     errors.install(app)
@@ -89,10 +93,11 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         reports,
         web,
         integrations,
+        leads,
         dashboard,
         call_page,
     ):
         app.include_router(module.router)
-    app.add_middleware(PublicCors, paths=("/v1/visits",))
+    app.add_middleware(PublicCors, paths=("/v1/visits", "/v1/forms"))
     app.add_middleware(RequestLog)
     return app

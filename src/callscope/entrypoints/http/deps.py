@@ -77,6 +77,11 @@ async def get_visit_limits(request: Request) -> VisitLimits:
     return limits
 
 
+async def get_form_limits(request: Request) -> VisitLimits:
+    limits: VisitLimits = request.app.state.form_limits
+    return limits
+
+
 async def get_lease_slots(request: Request) -> LeaseSlots | None:
     """The lease slots shared through Redis (CALLSCOPE_REDIS_URL); None: per process."""
     slots: LeaseSlots | None = request.app.state.shared_limits
@@ -99,6 +104,7 @@ SettledStorageDep = Annotated[Storage, Depends(get_settled_storage)]
 InlineSlotsDep = Annotated[InlineSlots, Depends(get_inline_slots)]
 NowDep = Annotated[datetime, Depends(get_now)]
 VisitLimitsDep = Annotated[VisitLimits, Depends(get_visit_limits)]
+FormLimitsDep = Annotated[VisitLimits, Depends(get_form_limits)]
 LeaseSlotsDep = Annotated[LeaseSlots | None, Depends(get_lease_slots)]
 QualifiedSecondsDep = Annotated[int, Depends(get_qualified_seconds)]
 FilesDep = Annotated[RecordingFiles, Depends(get_recording_files)]

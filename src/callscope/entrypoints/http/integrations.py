@@ -113,10 +113,19 @@ def google_ads(
     settings: SettingsDep,
     conversion_name: Annotated[str, Query(min_length=1, max_length=100)] = "Phone call",
     value: Annotated[float | None, Query(ge=0)] = None,
-    currency: Annotated[str, Query(min_length=3, max_length=3)] = "USD",
+    currency: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$")] = "USD",
+    conversions: Annotated[
+        Literal["qualified_calls", "won_leads"],
+        Query(description="won_leads: leads marked won, each with its own value"),
+    ] = "qualified_calls",
 ) -> Response:
-    """Qualified calls from Google Ads clicks, in Google's offline click conversion format."""
+    """Qualified calls (or won leads with their values) from Google Ads clicks, in Google's
+    offline click conversion format."""
     owned, start, end = chosen.in_site_zone(storage, principal, now)
+    if conversions == "won_leads":
+        zone, won = exports.won_leads(storage, principal.account_id, owned.id, start, end)
+        text = exports.google_ads_leads_csv(won, zone, conversion_name, currency.upper())
+        return _csv(text, "google-ads-lead-conversions.csv")
     zone, found = exports.qualified_conversions(
         storage,
         principal.account_id,
@@ -138,11 +147,25 @@ def ga4(
     chosen: PeriodDep,
     seconds: QualifiedSecondsDep,
     settings: SettingsDep,
-    event_name: Annotated[str, Query(max_length=40)] = "phone_call",
+    event_name: Annotated[str | None, Query(max_length=40)] = None,
+    conversions: Annotated[
+        Literal["qualified_calls", "won_leads"],
+        Query(description="won_leads: leads marked won, with value and currency"),
+    ] = "qualified_calls",
+    currency: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$")] = "USD",
 ) -> dict[str, Any]:
-    """GA4 Measurement Protocol bodies, one per qualified call whose visitor had a GA client
-    id: POST each to `collect_url` with your measurement id and API secret filled in."""
+    """GA4 Measurement Protocol bodies, one per qualified call (or won lead) whose visitor had
+    a GA client id: POST each to `collect_url` with your measurement id and API secret filled
+    in. Events: `phone_call` (calls), `close_convert_lead` (won leads) unless named."""
     owned, start, end = chosen.in_site_zone(storage, principal, now)
+    if conversions == "won_leads":
+        _, won = exports.won_leads(storage, principal.account_id, owned.id, start, end)
+        return {
+            "collect_url": exports.ga4_collect_url("G-XXXXXXXXXX", "API_SECRET"),
+            "payloads": exports.ga4_lead_payloads(
+                won, now, currency.upper(), event_name or "close_convert_lead"
+            ),
+        }
     _, found = exports.qualified_conversions(
         storage,
         principal.account_id,
@@ -154,13 +177,13 @@ def ga4(
     )
     return {
         "collect_url": exports.ga4_collect_url("G-XXXXXXXXXX", "API_SECRET"),
-        "payloads": exports.ga4_payloads(found, now, event_name),
+        "payloads": exports.ga4_payloads(found, now, event_name or "phone_call"),
     }
 
 
 class WebhookIn(BaseModel):
     url: str = Field(min_length=8, max_length=2000)
-    events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), max_length=5)
+    events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), max_length=10)
 
 
 def _endpoint_out(endpoint: Endpoint, with_secret: bool = False) -> dict[str, Any]:

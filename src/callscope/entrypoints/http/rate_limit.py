@@ -35,7 +35,7 @@ class TokenBuckets:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, key: str, what: str) -> None:
+    def take(self, key: str, what: str, kind: str = "visits") -> None:
         """Spend one token of `key`, or raise RateLimited saying when to come back."""
         if self.rate <= 0:
             return
@@ -46,7 +46,7 @@ class TokenBuckets:
             if tokens < 1:
                 self._remember(key, tokens, now)
                 raise RateLimited(
-                    f"too many visits from this {what}; slow down",
+                    f"too many {kind} from this {what}; slow down",
                     retry_after=max(1, round((1 - tokens) / self.rate)),
                 )
             self._remember(key, tokens - 1, now)
@@ -67,8 +67,10 @@ class VisitLimits:
         per_site: float,
         shared: RedisLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        kind: str = "visits",
     ) -> None:
         self._rates = (per_ip, per_site)
+        self._kind = kind  # names the limit in messages and in shared keys
         self._address = TokenBuckets(per_ip, burst=_burst(per_ip), clock=clock)
         self._site = TokenBuckets(per_site, burst=_burst(per_site), clock=clock)
         self._shared = shared
@@ -77,13 +79,17 @@ class VisitLimits:
         """Spend a visit of the address and of the site, or raise RateLimited."""
         if self._shared is not None and self._take_shared(self._shared, client, site_key):
             return
-        self._address.take(client, "address")
-        self._site.take(site_key, "site")
+        self._address.take(client, "address", self._kind)
+        self._site.take(site_key, "site", self._kind)
 
     def _take_shared(self, shared: RedisLimits, client: str, site_key: str) -> bool:
         """True when Redis decided (allowed, or raised); False: ask this process's buckets."""
         per_ip, per_site = self._rates
-        named = (("address", f"ip:{client}", per_ip), ("site", f"site:{site_key}", per_site))
+        prefix = "" if self._kind == "visits" else self._kind + ":"
+        named = (
+            ("address", f"{prefix}ip:{client}", per_ip),
+            ("site", f"{prefix}site:{site_key}", per_site),
+        )
         kept = [(what, key, rate) for what, key, rate in named if rate > 0]
         if not kept:
             return True
@@ -93,7 +99,8 @@ class VisitLimits:
         refused, wait = answer
         if refused:
             what = kept[refused - 1][0]
-            raise RateLimited(f"too many visits from this {what}; slow down", retry_after=wait)
+            message = f"too many {self._kind} from this {what}; slow down"
+            raise RateLimited(message, retry_after=wait)
         return True
 
 

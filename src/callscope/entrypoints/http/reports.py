@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from callscope.domain.credit import Model
 from callscope.domain.reporting import Grouping
 from callscope.entrypoints.http.deps import (
     NowDep,
@@ -18,7 +19,7 @@ from callscope.entrypoints.http.deps import (
     SiteParam,
 )
 from callscope.services import reports, sites
-from callscope.services.reports import Report, ReportQuery
+from callscope.services.reports import CreditReport, Report, ReportQuery
 
 router = APIRouter(tags=["reports"])
 
@@ -47,11 +48,38 @@ def channels(
     default_seconds: QualifiedSecondsDep,
     by: Grouping = Grouping.SOURCE,
     qualified_seconds: Annotated[int | None, Query(ge=0, le=86_400)] = None,
+    model: Annotated[
+        Model,
+        Query(
+            description="how a lead's credit is shared among its visitor's touches; "
+            "first_touch (the default) counts calls by the channel of their visit's first "
+            "touch; the others credit every lead (call, form, text) fractionally and need a "
+            "channel grouping"
+        ),
+    ] = Model.FIRST_TOUCH,
 ) -> dict[str, object]:
     owned, start, end = chosen.in_site_zone(storage, principal, now)
     seconds = default_seconds if qualified_seconds is None else qualified_seconds
     query = ReportQuery(owned.id, start, end, by, seconds)
+    if model is not Model.FIRST_TOUCH:
+        found = reports.build_credit_report(storage, principal.account_id, query, model)
+        return credit_report_out(found)
     return report_out(reports.build_report(storage, principal.account_id, query))
+
+
+def credit_report_out(report: CreditReport) -> dict[str, object]:
+    q, by = report.query, report.query.by
+    return {
+        "site": report.site.id,
+        "from": q.start.isoformat(),
+        "to": q.end.isoformat(),
+        "by": by,
+        "model": report.model.value,
+        "timezone": report.site.timezone,
+        "currency": report.currency,
+        "rows": [{by: row.group, **asdict(row)} for row in report.rows],
+        "totals": {k: v for k, v in asdict(report.totals).items() if k != "group"},
+    }
 
 
 @router.get("/v1/reports/usage")

@@ -6,13 +6,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from callscope.domain.calls import Call
 from callscope.domain.channel import Channel
 from callscope.domain.flows import MAX_RING_SECONDS, MAX_TARGETS, MIN_RING_SECONDS, PREFIX, TARGET
 
 Text = Field(min_length=1, max_length=200)
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text holds no NUL character
+FieldName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+]
 
 
 def sent_as_is(body: BaseModel) -> Response:
@@ -62,6 +66,33 @@ class VisitIn(Strict):
     visitor_id: str | None = Field(None, max_length=64)
     first_touch: FirstTouch | None = None
     ga_client_id: str | None = Field(None, max_length=64)
+    title: str | None = Field(
+        None, max_length=1000, pattern=NO_NUL, description="the landing page's title"
+    )
+
+
+class PageIn(Strict):
+    """A page view the snippet saw (an address change of a single-page app counts)."""
+
+    url: str = Field(min_length=1, max_length=4096, pattern=NO_NUL)
+    title: str | None = Field(None, max_length=1000, pattern=NO_NUL)
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("a time out of range") from exc
+
+
+class HeartbeatIn(Strict):
+    pages: list[PageIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="page views since the last heartbeat; a visit keeps at most 50",
+    )
 
 
 class VisitOut(BaseModel):
@@ -74,6 +105,9 @@ class VisitOut(BaseModel):
     replace: list[str]
     mode: str
     reason: str | None = None
+    consent_required: bool = Field(
+        False, description="the snippet stores no ids until window.callscope.consent(true)"
+    )
 
 
 class HeartbeatOut(BaseModel):
@@ -81,6 +115,18 @@ class HeartbeatOut(BaseModel):
     number: str
     display_number: str
     ext: str | None
+
+
+class PageOut(BaseModel):
+    url: str
+    title: str | None
+    at: datetime
+
+
+class EarlierVisit(BaseModel):
+    visit_id: str
+    started_at: datetime
+    channel: ChannelBody | None
 
 
 class VisitDetail(BaseModel):
@@ -97,6 +143,10 @@ class VisitDetail(BaseModel):
     expires_at: datetime | None
     last_seen_at: datetime | None
     reason: str | None
+    pages: list[PageOut] = Field(default_factory=list)
+    earlier_visits: list[EarlierVisit] = Field(
+        default_factory=list, description="the same visitor's visits in the window before this"
+    )
 
 
 class CallEventIn(Strict):
@@ -198,6 +248,17 @@ class SiteIn(Strict):
     replace_numbers: list[str] = Field(default_factory=list, max_length=20)
     timezone: str = Field("UTC", max_length=64)
     redact: bool = Field(True, description=REDACT)
+    form_allow: list[FieldName] = Field(
+        default_factory=list,
+        max_length=50,
+        description="form fields a lead keeps (every field when empty); never secrets",
+    )
+    form_deny: list[FieldName] = Field(
+        default_factory=list, max_length=50, description="form fields a lead never keeps"
+    )
+    consent_required: bool = Field(
+        False, description="the snippet stores no ids until window.callscope.consent(true)"
+    )
 
 
 class SitePatch(Strict):
@@ -216,6 +277,9 @@ class SiteOut(BaseModel):
     replace_numbers: list[str]
     timezone: str
     redact: bool = Field(description=REDACT)
+    form_allow: list[str] = Field(default_factory=list)
+    form_deny: list[str] = Field(default_factory=list)
+    consent_required: bool = False
 
 
 class NumberIn(Strict):
@@ -373,3 +437,76 @@ class BlockOut(BaseModel):
 
 class SpamIn(Strict):
     reason: str = Field("marked as spam", min_length=1, max_length=150)
+
+
+FormValue = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+LeadStatusName = Literal["new", "contacted", "won", "lost"]
+
+
+class FormIn(Strict):
+    """A form submission: from the snippet (data-forms) or posted by the site's server."""
+
+    site_key: str = Field(min_length=1, max_length=40)
+    visit_id: str | None = Field(None, pattern=r"^[0-9a-f]{32}$", description="from the snippet")
+    form_id: str | None = Field(None, max_length=100, pattern=NO_NUL)
+    submission_id: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="made by the client; the same id again stores nothing new",
+    )
+    fields: dict[FieldName, FormValue] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="name -> value; passwords, card numbers and other secrets are never kept",
+    )
+    honeypot: str | None = Field(
+        None,
+        max_length=200,
+        pattern=NO_NUL,
+        description="the value of a field people never see; a bot fills it, and nothing is stored",
+    )
+
+
+class FormOut(BaseModel):
+    lead_id: str | None = Field(description="null when the submission was taken for spam")
+
+
+class LeadOut(BaseModel):
+    lead_id: str
+    site_id: int
+    type: Literal["call", "form", "text"]
+    at: datetime
+    visit_id: str | None
+    channel: ChannelBody | None
+    status: LeadStatusName
+    value: float | None
+    notes: str | None
+    journey_length: int = Field(description="pages read up to the lead, its landing page included")
+    call_id: str | None = None
+    form_id: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+    contact: str | None = None
+
+
+class LeadPatch(Strict):
+    """Fields left out stay as they are; `value: null` clears the value, `notes: null` the notes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No null: a lead always has a status (the default is never read, only a sent value is).
+    status: LeadStatusName = Field(None)  # type: ignore[arg-type]
+    value: float | None = Field(None, ge=0, le=1_000_000_000)
+    notes: str | None = Field(None, max_length=4000, pattern=NO_NUL)
+
+
+class TouchOut(BaseModel):
+    visit_id: str
+    started_at: datetime
+    channel: ChannelBody | None = Field(description="the visit's own channel")
+
+
+class LeadDetail(LeadOut):
+    pages: list[PageOut] = Field(description="the pages its visit read up to the lead")
+    touches: list[TouchOut] = Field(
+        description="the visitor's visits in the 30 days before the lead, its own visit last"
+    )

@@ -32,10 +32,17 @@ from callscope.services.calls import apply_pending, record_call_event
 from callscope.services.ports import Storage
 from callscope.services.recordings import attach_recording, get_call
 from callscope.services.routing import CallerBlocked, Route, plan_again, route_call
+from callscope.services.texts import InboundText, receive_text
 from callscope.services.twilio_credentials import save_credentials
 from callscope.settings import Settings
 from callscope.telephony.twilio import twiml
-from callscope.telephony.twilio.events import CONNECTED, TwilioCall, dial_outcome, typed_ext
+from callscope.telephony.twilio.events import (
+    CONNECTED,
+    TwilioCall,
+    TwilioText,
+    dial_outcome,
+    typed_ext,
+)
 
 router = APIRouter(prefix="/v1/twilio", tags=["twilio"])
 
@@ -177,6 +184,21 @@ def whisper(
         return xml(twiml.whisper(get_call(storage, call)))
     except NotFound:
         return xml(twiml.silence())
+
+
+@router.post("/sms")
+def sms(form: TwilioForm, storage: StorageDep, settings: SettingsDep, now: NowDep) -> Response:
+    """The Messaging URL of a tracking number: the text becomes a lead attributed like a call
+    at that moment, and is passed on to the number's forwarding target."""
+    text = TwilioText.of(form, settings.default_region)
+    inbound = InboundText(text.message_sid, text.dialed, text.sender, text.body)
+    try:
+        received = receive_text(storage, inbound, settings.lease_seconds, now)
+    except NotFound:
+        log_event("twilio_unknown_number", dialed=text.dialed)
+        return xml(twiml.no_reply())
+    log_event("twilio_text", lead_id=received.lead.id, dialed=text.dialed)
+    return xml(twiml.forward_text(received.forward_to, text.sender, text.body))
 
 
 @router.put("/credentials")

@@ -16,7 +16,10 @@ from callscope.entrypoints.http.deps import (
 )
 from callscope.entrypoints.http.schemas import (
     ChannelBody,
+    EarlierVisit,
+    HeartbeatIn,
     HeartbeatOut,
+    PageOut,
     VisitDetail,
     VisitIn,
     VisitOut,
@@ -54,6 +57,7 @@ def create_visit(
         first_touch_referrer=body.first_touch.referrer if body.first_touch else None,
         ga_client_id=body.ga_client_id,
         client=client,
+        landing_title=body.title,
     )
     assignment = service.start_visit(
         storage,
@@ -80,15 +84,24 @@ def create_visit(
         replace=assignment.site.numbers_to_replace(),
         mode=visit.mode.value if visit else "none",
         reason=(visit.reason if visit else "bot"),
+        consent_required=assignment.site.consent_required,
     )
     return sent_as_is(out)
 
 
 @router.post("/v1/visits/{visit_id}/heartbeat", response_model=HeartbeatOut)
 def heartbeat(
-    visit_id: str, storage: StorageDep, settings: SettingsDep, now: NowDep, slots: LeaseSlotsDep
+    visit_id: str,
+    storage: StorageDep,
+    settings: SettingsDep,
+    now: NowDep,
+    slots: LeaseSlotsDep,
+    body: HeartbeatIn | None = None,
 ) -> Response:
-    assignment = service.heartbeat(storage, visit_id, settings.lease_seconds, now, slots=slots)
+    pages = [service.PageReport(p.url, p.title, p.at) for p in body.pages] if body else None
+    assignment = service.heartbeat(
+        storage, visit_id, settings.lease_seconds, now, slots=slots, pages=pages
+    )
     visit = assignment.visit
     out = HeartbeatOut(
         expires_at=visit.expires_at if visit else None,
@@ -101,7 +114,8 @@ def heartbeat(
 
 @router.get("/v1/visits/{visit_id}", response_model=VisitDetail)
 def visit_detail(visit_id: str, storage: StorageDep, principal: PrincipalDep) -> VisitDetail:
-    visit = service.get_visit(storage, principal.account_id, visit_id)
+    found = service.visit_journey(storage, principal.account_id, visit_id)
+    visit = found.visit
     return VisitDetail(
         visit_id=visit.id,
         site_id=visit.site_id,
@@ -116,4 +130,9 @@ def visit_detail(visit_id: str, storage: StorageDep, principal: PrincipalDep) ->
         expires_at=visit.expires_at,
         last_seen_at=visit.last_seen_at,
         reason=visit.reason,
+        pages=[PageOut(url=p.url, title=p.title, at=p.at) for p in found.pages],
+        earlier_visits=[
+            EarlierVisit(visit_id=v.id, started_at=v.started_at, channel=ChannelBody.of(v.channel))
+            for v in found.earlier_visits
+        ],
     )

@@ -70,3 +70,27 @@ def _seconds(raw: str | None) -> int:
         return max(0, int(raw or 0))
     except ValueError:
         return 0
+
+
+MAX_TEXT = 1600  # Twilio's own limit on a message body
+
+
+@dataclass(frozen=True)
+class TwilioText:
+    """An inbound message to a tracking number: Twilio's MessageSid, the number, the sender."""
+
+    message_sid: str
+    dialed: str
+    sender: str | None
+    body: str
+
+    @classmethod
+    def of(cls, form: Mapping[str, str], region: str) -> TwilioText:
+        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        if not sid or len(sid) > 128:
+            raise InvalidInput("MessageSid is missing")
+        dialed = maybe_e164(form.get("To"), region)
+        if dialed is None:
+            raise InvalidInput("To is not a phone number")
+        body = (form.get("Body") or "")[:MAX_TEXT]
+        return cls(sid, dialed, maybe_e164(form.get("From"), region), body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from callscope.domain.calls import Call
@@ -187,3 +188,14 @@ def _dial(
 
 def _language(plan: Plan) -> str:
     return plan.announcement.language if plan.announcement else "en-US"
+
+
+def forward_text(to: str, sender: str | None, body: str) -> str:
+    """Pass an inbound text on to the site's number, saying who sent it."""
+    response = MessagingResponse()
+    response.message(f"From {sender or 'unknown'}: {body}"[:1600], to=to)
+    return str(response)
+
+
+def no_reply() -> str:
+    return str(MessagingResponse())
