@@ -1,7 +1,8 @@
 /*
  * callscope for Voximplant: the code both call scenarios share (routing by the call's plan,
- * the recording notice, forwarding to each agent in turn, voicemail, recording, call records). Put this scenario FIRST in the routing rule, then direct.js or
- * extension.js; VoxEngine runs the scenarios of one rule in one space, so they see each other.
+ * the "press 1 to be connected" gate for suspected callers, the recording notice, forwarding to
+ * each agent in turn, voicemail, recording, call records). Put this scenario FIRST in the routing
+ * rule, then direct.js or extension.js; VoxEngine runs the scenarios of one rule in one space, so they see each other.
  */
 
 // ===== CALLSCOPE CONFIG: edit these lines =====
@@ -46,6 +47,10 @@ function callscopeDelay(seconds) {
 
 var CALLSCOPE_PHONE = /^\+?[0-9]{6,15}$/;
 var CALLSCOPE_VOICEMAIL = { failure_code: 'no-answer', failure_reason: 'voicemail' };
+// The gate for a suspected caller (anonymous, invalid caller id, too many calls), as on Twilio.
+var CALLSCOPE_GATE_PROMPT = 'To be connected, press 1.';
+var CALLSCOPE_GATE_SECONDS = 8; // after the prompt, like Twilio's <Gather timeout>
+var CALLSCOPE_GATE_FAILED = { failure_code: 'gate', failure_reason: 'caller did not press 1' };
 
 /* Asks callscope for the call's plan (GET /v1/route/plan). Resolves to {plan}, {unknown: true}
  * (404) or {blocked: true} (403, callscope stored the call as spam); never rejects, and anything
@@ -80,8 +85,23 @@ function callscopePlan(text) {
     else Logger.write('callscope: skipping a target that is not a phone number');
   });
   if (plan.fallback_number) steps.push({ number: plan.fallback_number, ring: 30 });
+  var language = (plan.announcement && plan.announcement.language) || 'en-US';
   return { steps: steps, announcement: plan.announcement || null,
-    voicemail: plan.voicemail || null, record: plan.record !== false };
+    voicemail: plan.voicemail || null, record: plan.record !== false,
+    gate: plan.gate === true, language: language };
+}
+
+/* A voice speaking `language` ('en-US' -> the first of VoiceList.Amazon's en_US_* voices), or
+ * undefined for the platform's default voice. */
+function callscopeVoice(language) {
+  var prefix = String(language || '').replace('-', '_') + '_';
+  try {
+    var voices = VoiceList.Amazon;
+    var names = Object.keys(voices).filter(function (name) { return name.indexOf(prefix) === 0; });
+    return names.length > 0 ? voices[names[0]] : undefined;
+  } catch (err) {
+    return undefined;
+  }
 }
 
 /* Posts one call event; a transport error or 5xx is tried once more (ingestion is idempotent). */
@@ -156,7 +176,47 @@ CallscopeCall.prototype.route = function (ext) {
       Logger.write('callscope: no answer and no FALLBACK_NUMBER set, rejecting ' + self.callId);
       return self.reject();
     }
-    self.follow(route.plan);
+    if (route.plan.gate) self.gate(route.plan); else self.follow(route.plan);
+  });
+};
+
+/* The "press 1 to be connected" gate: the caller hears the prompt and has CALLSCOPE_GATE_SECONDS
+ * after it to press 1; then the plan goes on as without the gate. Any other key, or none, ends
+ * the call, reported as failed (most likely a robot). */
+CallscopeCall.prototype.gate = function (plan) {
+  var self = this;
+  var inbound = this.inbound;
+  var settled = false;
+  var timer = null;
+  function settle(pressed) {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    inbound.removeEventListener(CallEvents.ToneReceived, toneReceived);
+    inbound.removeEventListener(CallEvents.PlaybackFinished, promptSaid);
+    if (self.ended) return; // the caller hung up meanwhile
+    inbound.handleTones(false);
+    inbound.stopPlayback();
+    if (pressed) {
+      self.follow(plan);
+    } else {
+      Logger.write('callscope: caller did not press 1, ending ' + self.callId);
+      self.finish('failed', CALLSCOPE_GATE_FAILED);
+    }
+  }
+  function toneReceived(e) { settle(e.tone === '1'); }
+  function promptSaid() {
+    inbound.removeEventListener(CallEvents.PlaybackFinished, promptSaid);
+    if (settled || self.ended) return;
+    timer = setTimeout(function () { settle(false); }, CALLSCOPE_GATE_SECONDS * 1000);
+  }
+  this.whenAnswered(function () {
+    if (self.ended) return;
+    inbound.addEventListener(CallEvents.ToneReceived, toneReceived);
+    inbound.addEventListener(CallEvents.PlaybackFinished, promptSaid);
+    inbound.handleTones(true);
+    var voice = callscopeVoice(plan.language);
+    inbound.say(CALLSCOPE_GATE_PROMPT, voice ? { voice: voice } : undefined);
   });
 };
 

@@ -399,3 +399,84 @@ def test_a_blocked_caller_is_rejected_and_stored_as_spam(
     (call,) = stored_calls(admin, site)
     assert (call["call_id"], call["status"]) == (call_id, "spam")
     assert call["spam_reason"] == "blocklist: robocaller"
+
+
+# --- the "press 1 to be connected" gate -------------------------------------------------------
+
+ANONYMOUS = "anonymous"  # what Voximplant gives as the caller id of a withheld number
+GATE_PROMPT = "To be connected, press 1."
+
+
+def gated_flow(admin: httpx.Client) -> Site:
+    """A site whose flow plays the notice, then calls one agent, and gates anonymous callers."""
+    site = create_site(admin, {STATIC: "static"})
+    set_flow(
+        admin,
+        site,
+        targets=[AGENT_1],
+        strategy="in_order",
+        ring_seconds=[10],
+        announcement={"text": NOTICE},
+        spam={"anonymous": "gate", "invalid": "allow"},
+    )
+    return site
+
+
+def anonymous_caller() -> dict[str, str]:
+    return {"destination": STATIC.lstrip("+"), "callerid": ANONYMOUS}
+
+
+def test_an_anonymous_caller_who_presses_1_is_put_through_to_the_agent(
+    voximplant: Voximplant, admin: httpx.Client
+) -> None:
+    site = gated_flow(admin)
+    presses_1 = [{"after_prompt": 1, "digits": "1"}]
+
+    call_id, run = voximplant.call("direct.js", STATIC, inbound=anonymous_caller(), tones=presses_1)
+
+    assert run.route_query() == {"dialed_number": [STATIC], "caller": [ANONYMOUS]}
+    says = run.of("say")
+    assert [e["text"] for e in says] == [GATE_PROMPT, NOTICE]  # the gate, then the plan as usual
+    assert says[0]["voice"] == "Amazon.en_US_Joanna"  # the plan's language, en-US
+    (tone,) = run.of("tone")
+    assert (tone["tone"], tone["delivered"]) == ("1", True)
+    assert [e["enabled"] for e in run.of("handle_tones")] == [True, False]
+    (pstn,) = run.of("call_pstn")
+    assert pstn["number"] == AGENT_1 and pstn["t"] > tone["t"]  # nobody rings before the key
+    (call,) = stored_calls(admin, site)
+    assert (call["call_id"], call["status"], call["duration"]) == (call_id, "completed", 42)
+    assert call["failure_code"] is None
+
+
+@pytest.mark.parametrize("keys", [[], [{"after_prompt": 1, "digits": "2"}]], ids=["none", "two"])
+def test_an_anonymous_caller_who_does_not_press_1_is_hung_up_and_stored_as_failed(
+    voximplant: Voximplant, admin: httpx.Client, keys: list[dict[str, Any]]
+) -> None:
+    site = gated_flow(admin)
+
+    call_id, run = voximplant.call("direct.js", STATIC, inbound=anonymous_caller(), tones=keys)
+
+    assert [e["text"] for e in run.of("say")] == [GATE_PROMPT]  # no notice, nobody called
+    assert run.dialed() == []
+    assert [e["call"] for e in run.of("hangup")] == [call_id]
+    assert run.of("reject") == []  # answered for the prompt, so hung up
+    posted = [(event, status // 100) for event, status in run.posted()]
+    assert posted == [("failed", 2), ("started", 2)]
+    (failed,) = [e for e in run.requests("/v1/calls/events") if e["body"]["event"] == "failed"]
+    if not keys:
+        assert failed["t"] >= 2.5 + 8  # the prompt, then the 8 s to press a key
+    (call,) = stored_calls(admin, site)
+    assert (call["call_id"], call["status"]) == (call_id, "failed")
+    assert (call["failure_code"], call["failure_reason"]) == ("gate", "caller did not press 1")
+
+
+def test_a_caller_with_a_number_is_not_gated(voximplant: Voximplant, admin: httpx.Client) -> None:
+    site = gated_flow(admin)
+
+    call_id, run = voximplant.call("direct.js", STATIC)
+
+    assert [e["text"] for e in run.of("say")] == [NOTICE]
+    assert run.of("handle_tones") == []
+    assert run.dialed() == [AGENT_1]
+    (call,) = stored_calls(admin, site)
+    assert (call["call_id"], call["status"], call["duration"]) == (call_id, "completed", 42)

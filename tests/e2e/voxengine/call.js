@@ -23,6 +23,8 @@ class SimCall {
     this.playback = null;
     this.recording = false;
     this.onConnected = []; // the simulation's hooks: invisible to the scenario's listeners
+    this.onPromptEnd = []; // (call, n): the n-th prompt (say or playback) finished playing
+    this.promptsEnded = 0;
   }
 
   // ---- the VoxEngine Call API the scenarios use ----
@@ -68,10 +70,7 @@ class SimCall {
     this.note('say', { text, voice });
     this.stopPlayback();
     this.emit(CallEvents.PlaybackStarted, { duration: PROMPT_SECONDS });
-    this.playback = this.session.clock.after(PROMPT_SECONDS, () => {
-      this.playback = null;
-      this.emit(CallEvents.PlaybackFinished, {});
-    });
+    this.playback = this.session.clock.after(PROMPT_SECONDS, () => this.promptEnded());
   }
 
   startPlayback(url) {
@@ -82,10 +81,7 @@ class SimCall {
     this.note('play', { url });
     this.stopPlayback();
     this.emit(CallEvents.PlaybackStarted, { duration: PROMPT_SECONDS });
-    this.playback = this.session.clock.after(PROMPT_SECONDS, () => {
-      this.playback = null;
-      this.emit(CallEvents.PlaybackFinished, {});
-    });
+    this.playback = this.session.clock.after(PROMPT_SECONDS, () => this.promptEnded());
   }
 
   stopPlayback() {
@@ -142,6 +138,13 @@ class SimCall {
   }
 
   // ---- internals ----
+  promptEnded() {
+    this.playback = null;
+    this.emit(CallEvents.PlaybackFinished, {});
+    this.promptsEnded += 1;
+    for (const hook of this.onPromptEnd) hook(this, this.promptsEnded);
+  }
+
   connect() {
     this.state = 'connected';
     this.connectedAt = this.session.clock.nowMs();

@@ -11,6 +11,7 @@
  *   "inbound": {"destination": "15550100001", "callerid": "15551230000",
  *               "hangup_after": null, "hangup_after_dial": null},  // from alerting / from callPSTN
  *   "tones": [{"after": 1, "digits": "1234", "gap": 0.4}],          // after the call is answered
+ *          | [{"after_prompt": 1, "digits": "1", "prompt": 1}],      // after its 1st prompt ended
  *   "agent": {"answer_after": 3, "hangup_after": 42}
  *          | {"fail_after": 2, "code": 486, "reason": "Busy Here"},
  *   "agents": [{...}, {...}]  // optional: the first agent called, the second, ... (else "agent")

@@ -9,13 +9,29 @@ const { AppEvents } = require('./events');
 
 const NO_ANSWER = { fail_after: 60, code: 408, reason: 'Request Timeout' }; // VoxEngine's 60 s
 
+function pressKeys(session, call, group, after) {
+  const gap = group.gap ?? 0.4;
+  [...String(group.digits)].forEach((tone, i) => {
+    session.clock.after(after + i * gap, () => call.simTone(tone));
+  });
+}
+
+/* Tone groups with `after` start that long after the call is answered; with `after_prompt`,
+ * that long after the `prompt`-th prompt the caller hears (default the first) has finished. */
 function scheduleTones(session, call, tones) {
   for (const group of tones || []) {
-    const gap = group.gap ?? 0.4;
-    [...String(group.digits)].forEach((tone, i) => {
-      session.clock.after((group.after ?? 1) + i * gap, () => call.simTone(tone));
-    });
+    if (group.after_prompt === undefined) pressKeys(session, call, group, group.after ?? 1);
   }
+}
+
+function tonesAfterPrompts(session, call, tones) {
+  const waiting = (tones || []).filter((group) => group.after_prompt !== undefined);
+  if (waiting.length === 0) return;
+  call.onPromptEnd.push((_, n) => {
+    for (const group of waiting) {
+      if ((group.prompt ?? 1) === n) pressKeys(session, call, group, group.after_prompt);
+    }
+  });
 }
 
 /** The agent's phone: rings, then answers and later hangs up, or fails with a SIP code. */
@@ -43,6 +59,7 @@ function simulate(session, spec) {
   });
   session.calls.push(inbound);
   inbound.onConnected.push(() => scheduleTones(session, inbound, spec.tones));
+  tonesAfterPrompts(session, inbound, spec.tones);
   if (spec.inbound.hangup_after !== undefined && spec.inbound.hangup_after !== null) {
     session.clock.after(spec.inbound.hangup_after, () => inbound.simHangup());
   }
