@@ -11,7 +11,14 @@ from callscope.domain.errors import InvalidInput
 
 def to_e164(raw: str, region: str = "US") -> str:
     """Read a number as a person or a telephony platform writes it; InvalidInput if none."""
-    text = (raw or "").strip()
+    return _e164(raw or "", region)
+
+
+# Telephony asks about the same tracking numbers (and often the same callers) over and over,
+# and parsing costs more than the rest of a route answer; a refused text is not kept.
+@lru_cache(maxsize=4096)
+def _e164(raw: str, region: str) -> str:
+    text = raw.strip()
     if text.startswith("00"):
         text = "+" + text[2:]
     elif text.isdigit() and len(text) > 10 and region.upper() == "US" and not text.startswith("1"):
