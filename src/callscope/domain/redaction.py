@@ -99,7 +99,7 @@ def _digit_runs(texts: list[str]) -> list[tuple[int, int, str]]:
 
 
 def _codes(texts: list[str], masks: dict[int, str]) -> dict[int, str]:
-    """The 3-4 digits said within six words after a cue such as "security code" or "CVV"."""
+    """The 3-4 digits said within eight words after a cue such as "security code" or "CVV"."""
     found: dict[int, str] = {}
     for index in range(len(texts)):
         for cue in CODE_CUES:
