@@ -71,6 +71,9 @@ class FakeSites(ports.Sites):
         self._s.sites[site.id] = site
         return site
 
+    def change(self, site: Site) -> None:
+        self._s.sites[site.id] = site
+
     def get(self, site_id: int) -> Site | None:
         return self._s.sites.get(site_id)
 

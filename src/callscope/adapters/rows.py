@@ -43,6 +43,7 @@ def site(row: RowMapping) -> Site:
         allowed_origins=tuple(row["allowed_origins"]),
         replace_numbers=tuple(row["replace_numbers"]),
         timezone=row["timezone"],
+        workspace_id=row["workspace_id"],
     )
 
 

@@ -37,6 +37,16 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """A client workspace of an account (an agency's client): some of the account's sites,
+    and the people granted them, who see nothing else."""
+
+    id: int
+    account_id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Site:
     id: int
     account_id: int
@@ -46,6 +56,7 @@ class Site:
     allowed_origins: tuple[str, ...] = ()
     replace_numbers: tuple[str, ...] = ()
     timezone: str = "UTC"
+    workspace_id: int | None = None  # an agency's client workspace, if the site is in one
 
     def numbers_to_replace(self) -> list[str]:
         """The site's own numbers the snippet swaps: its main number first, then any others."""

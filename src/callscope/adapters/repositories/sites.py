@@ -33,11 +33,24 @@ class SiteRepository:
             "allowed_origins": list(site.allowed_origins),
             "replace_numbers": list(site.replace_numbers),
             "timezone": site.timezone,
+            "workspace_id": site.workspace_id,
             "created_at": now,
         }
         result = self._conn.execute(insert(sites).values(**values))
         site_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return replace(site, id=site_id)
+
+    def change(self, site: Site) -> None:
+        """Store the site's settings as given (its id, account and key never change)."""
+        values = {
+            "name": site.name,
+            "forward_to": site.forward_to,
+            "allowed_origins": list(site.allowed_origins),
+            "replace_numbers": list(site.replace_numbers),
+            "timezone": site.timezone,
+            "workspace_id": site.workspace_id,
+        }
+        self._conn.execute(update(sites).where(sites.c.id == site.id).values(**values))
 
     def get(self, site_id: int) -> Site | None:
         found = self._conn.execute(select(sites).where(sites.c.id == site_id)).mappings().first()

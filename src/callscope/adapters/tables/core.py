@@ -50,6 +50,7 @@ sites = Table(
     Column("replace_numbers", JSON, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("workspace_id", ID),  # a client workspace (tables/users.py), or none
 )
 
 tracking_numbers = Table(

@@ -1,5 +1,7 @@
-"""Dashboard routes: sign-in, overview, call log, pool and site setup. Each page asks the
-services the HTTP API uses, so its figures are the API's figures."""
+"""Dashboard routes: overview, call log, pool (sign-in in `account.py`; site setup and its forms
+in `site_setup.py`, the account's pages in `account_pages.py`, numbers from Twilio in
+`buying.py`). Each page asks the services the HTTP API uses, so its figures are the API's
+figures. Every POST under /dashboard is CSRF-checked (`check_csrf`, `routes.py`)."""
 
 from __future__ import annotations
 
@@ -8,27 +10,35 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from callscope.domain.errors import Unauthorized
 from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
-from callscope.entrypoints.dashboard import charts, render
+from callscope.entrypoints.dashboard import (
+    account,
+    account_pages,
+    buying,
+    charts,
+    render,
+    site_setup,
+)
+from callscope.entrypoints.dashboard.context import site_context, visible_sites
+from callscope.entrypoints.dashboard.routes import router
 from callscope.entrypoints.dashboard.session import (
+    CsrfRefused,
+    ReadOnly,
     SignedInDep,
     SignInRequired,
-    sign_in,
-    sign_out,
 )
 from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDep, StorageDep
 from callscope.entrypoints.http.periods import period
-from callscope.services import exports, reports, sites, webhooks
+from callscope.services import exports, reports, sites
 from callscope.services import pool as pool_service
-from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
+# These modules add their routes to the one router when imported.
+__all__ = ["account", "account_pages", "buying", "install", "router", "site_setup"]
 SORTABLE = (
     "group",
     "visits",
@@ -52,25 +62,30 @@ def _to_signin() -> RedirectResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Pages asked for without a session answer with the sign-in form."""
+    """Pages asked for without a session answer with the sign-in form; a form without its
+    CSRF token, or a change from a read-only role, with 403."""
     app.add_exception_handler(SignInRequired, _sign_in_first)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+    app.add_exception_handler(ReadOnly, _read_only)
 
 
 async def _sign_in_first(_request: Request, _exc: Exception) -> Response:
     return _to_signin()
 
 
-def _context(
-    storage: Any, who: Principal, site_id: int, request: Request, tab: str
-) -> dict[str, Any]:
-    site = sites.get_site(storage, who.account_id, site_id)
-    return {
-        "site": site,
-        "zone": reports.site_zone(site),
-        "sites": sites.list_sites(storage, who.account_id),
-        "tab": tab,
-        "path": request.url.path,
-    }
+async def _csrf_refused(_request: Request, _exc: Exception) -> Response:
+    message = "This form was not sent from the dashboard page it belongs to (its security "
+    message += "token is missing or stale). Go back, reload the page and try again."
+    return render.page("refused.html", status=403, title="Form refused", message=message)
+
+
+async def _read_only(_request: Request, _exc: Exception) -> Response:
+    message = "Your role can look at everything here but change nothing. Ask an owner or an "
+    message += "admin of the account."
+    return render.page("refused.html", status=403, title="Read-only", message=message)
+
+
+_context = site_context
 
 
 def _days(days: int, now: datetime, site: Site) -> tuple[datetime, datetime]:
@@ -81,34 +96,10 @@ def _days(days: int, now: datetime, site: Site) -> tuple[datetime, datetime]:
 
 @router.get("")
 def home(storage: StorageDep, who: SignedInDep) -> Response:
-    owned = sites.list_sites(storage, who.account_id)
+    owned = visible_sites(storage, who)
     if not owned:
-        return render.page("empty.html", sites=[], site=None, tab="")
+        return render.page("empty.html", sites=[], site=None, tab="", viewer=who)
     return RedirectResponse(f"/dashboard/sites/{owned[0].id}", status_code=303)
-
-
-@router.get("/signin")
-def signin_form() -> Response:
-    return render.page("signin.html", error=None)
-
-
-@router.post("/signin")
-def signin(
-    storage: StorageDep, request: Request, now: NowDep, api_key: Annotated[str, Form()] = ""
-) -> Response:
-    response = RedirectResponse("/dashboard", status_code=303)
-    try:
-        sign_in(storage, api_key, now, response, secure=request.url.scheme == "https")
-    except Unauthorized:
-        return render.page("signin.html", status=401, error="That API key is not valid.")
-    return response
-
-
-@router.post("/signout")
-def signout() -> Response:
-    response = _to_signin()
-    sign_out(response)
-    return response
 
 
 @router.get("/static/dashboard.css")
@@ -213,22 +204,6 @@ def pool(
     chart = charts.line(labels, usage.held, usage.pool_size or None, "Pool numbers held per hour")
     peak = max(usage.held, default=0.0)
     return render.page("pool.html", **context, usage=usage, chart=chart, peak=peak)
-
-
-@router.get("/sites/{site_id}/setup")
-def setup(
-    site_id: int,
-    storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
-    settings: SettingsDep,
-) -> Response:
-    context = _context(storage, who, site_id, request, "setup")
-    base = settings.public_url.rstrip("/")
-    tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
-    numbers = sites.list_numbers(storage, who.account_id, site_id)
-    hooks = webhooks.list_endpoints(storage, who.account_id, site_id)
-    return render.page("setup.html", **context, numbers=numbers, tag=tag, hooks=hooks)
 
 
 @router.get("/sites/{site_id}/export/{kind}")

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from callscope.domain.calls import Call
 from callscope.domain.channel import Channel
-
-Text = Field(min_length=1, max_length=200)
 
 
 def sent_as_is(body: BaseModel) -> Response:
@@ -182,12 +189,62 @@ class CallOut(BaseModel):
         )
 
 
+def known_zone(name: str) -> str:
+    """An IANA time zone name this server knows (reports read days in it)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a known time zone (an IANA name like America/New_York)") from None
+    return name
+
+
+# The rules of a site's fields, shared by POST and PATCH /v1/sites and the dashboard's forms.
+SiteName = Annotated[str, Field(min_length=1, max_length=200)]
+PhoneText = Annotated[str, Field(min_length=3, max_length=40, description="a phone number")]
+Origin = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=r"^https?://[^/\s?#]+/?$",
+        description="a page origin allowed to ask for numbers, e.g. https://shop.example",
+    ),
+]
+TimeZoneName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="IANA time zone, e.g. America/New_York"),
+    AfterValidator(known_zone),
+]
+Origins = Annotated[list[Origin], Field(max_length=50)]
+ReplaceNumbers = Annotated[list[PhoneText], Field(max_length=20)]
+
+
 class SiteIn(Strict):
-    name: str = Text
-    forward_to: str = Field(min_length=3, max_length=40)
-    allowed_origins: list[str] = Field(default_factory=list, max_length=50)
-    replace_numbers: list[str] = Field(default_factory=list, max_length=20)
-    timezone: str = Field("UTC", max_length=64)
+    name: SiteName
+    forward_to: PhoneText
+    allowed_origins: Origins = Field(default_factory=list)
+    replace_numbers: ReplaceNumbers = Field(default_factory=list)
+    timezone: TimeZoneName = "UTC"
+
+
+class SitePatch(Strict):
+    """Fields left out stay as they are; unknown fields are refused (a typo is not a no-op)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: SiteName | None = None
+    forward_to: PhoneText | None = None
+    allowed_origins: Origins | None = None
+    replace_numbers: ReplaceNumbers | None = None
+    timezone: TimeZoneName | None = Field(
+        None, validation_alias=AliasChoices("timezone", "time_zone")
+    )
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> SitePatch:
+        # Leaving a field out keeps it; null would erase something every site must have.
+        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} may be left out but not null")
+        return self
 
 
 class SiteOut(BaseModel):

@@ -1,0 +1,226 @@
+"""Site setup in the dashboard: the snippet, the site's settings, its numbers (one or pasted in
+bulk, a static number's channel, removal) and its webhooks (add, test, recent deliveries).
+Only owners and admins (and admin API keys) may post; every post carries its CSRF token
+(checked for the whole router in `routes.py`). A success redirects (post/redirect/get); a
+mistake shows the page again with the message."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Form, Query, Request, Response
+
+from callscope.domain.errors import Conflict, InvalidInput
+from callscope.entrypoints.dashboard import forms, render
+from callscope.entrypoints.dashboard.context import site_context
+from callscope.entrypoints.dashboard.routes import router
+from callscope.entrypoints.dashboard.session import ManagerDep, SignedInDep
+from callscope.entrypoints.http import admin
+from callscope.entrypoints.http.deps import (
+    ItemId,
+    NowDep,
+    NumberId,
+    RoutesDep,
+    SettingsDep,
+    SiteId,
+    StorageDep,
+)
+from callscope.entrypoints.http.integrations import WebhookIn
+from callscope.entrypoints.http.schemas import NumberIn, NumberPatch, SitePatch
+from callscope.services import sites, webhooks
+from callscope.services.dashboard_sessions import Viewer
+from callscope.services.ports import Storage
+from callscope.settings import Settings
+
+
+def setup_page(
+    storage: Storage,
+    who: Viewer,
+    site_id: int,
+    request: Request,
+    settings: Settings,
+    status: int = 200,
+    **shown: Any,
+) -> Response:
+    context = site_context(storage, who, site_id, request, "setup")
+    site = context["site"]
+    base = settings.public_url.rstrip("/")
+    tag = f'<script src="{base}/snippet.js" data-site="{site.site_key}" async></script>'
+    return render.page(
+        "setup.html",
+        status=status,
+        **context,
+        tag=tag,
+        numbers=sites.list_numbers(storage, who.account_id, site_id),
+        hooks=webhooks.list_endpoints(storage, who.account_id, site_id),
+        deliveries=webhooks.list_deliveries(storage, who.account_id, site_id)[:20],
+        events=webhooks.EVENTS,
+        zones=forms.ZONES,
+        done=forms.DONE.get(request.query_params.get("done", "")),
+        **shown,
+    )
+
+
+@router.get("/sites/{site_id}/setup")
+def setup(
+    site_id: SiteId,
+    storage: StorageDep,
+    who: SignedInDep,
+    request: Request,
+    settings: SettingsDep,
+    done: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    return setup_page(storage, who, site_id, request, settings)
+
+
+@router.post("/sites/{site_id}/settings")
+def save_site(
+    site_id: SiteId,
+    storage: StorageDep,
+    who: ManagerDep,
+    request: Request,
+    settings: SettingsDep,
+    routes: RoutesDep,
+    name: forms.Text = "",
+    forward_to: forms.Text = "",
+    timezone: forms.Text = "UTC",
+    allowed_origins: forms.Lines = "",
+    replace_numbers: forms.Lines = "",
+) -> Response:
+    data = {
+        "name": name,
+        "forward_to": forward_to,
+        "timezone": timezone,
+        "allowed_origins": forms.lines_of(allowed_origins),
+        "replace_numbers": forms.lines_of(replace_numbers),
+    }
+    try:
+        change = admin.site_change(forms.body_of(SitePatch, data), settings.default_region)
+        sites.change_site(storage, who.account_id, site_id, change)
+    except (InvalidInput, Conflict) as exc:
+        return setup_page(
+            storage, who, site_id, request, settings, forms.status_of(exc), error=str(exc)
+        )
+    routes.forget()
+    return forms.done(f"/dashboard/sites/{site_id}/setup", "site-saved")
+
+
+@router.post("/sites/{site_id}/numbers")
+def add_numbers(
+    site_id: SiteId,
+    storage: StorageDep,
+    who: ManagerDep,
+    request: Request,
+    settings: SettingsDep,
+    routes: RoutesDep,
+    now: NowDep,
+    numbers: forms.Lines = "",
+    kind: forms.Text = "pool",
+    source: forms.Text = "",
+    medium: forms.Text = "",
+    campaign: forms.Text = "",
+    term: forms.Text = "",
+    forward_to: forms.Text = "",
+) -> Response:
+    """One number, or many pasted one per line (or separated by commas): each is added on its
+    own, and the page names every one that was refused and why."""
+    sites.get_site(storage, who.account_id, site_id)  # another account's site: 404 first
+    channel = forms.channel_fields(source, medium, campaign, term)
+    added, refused = 0, []
+    for line in forms.lines_of(numbers) or [""]:
+        data = {"number": line, "kind": kind, "channel": channel, "forward_to": forward_to or None}
+        try:
+            draft = admin.number_draft(forms.body_of(NumberIn, data), settings.default_region)
+            sites.add_number(storage, who.account_id, site_id, draft, now)
+            added += 1
+        except (InvalidInput, Conflict) as exc:
+            refused.append(f"{line or '(empty)'}: {exc}")
+    if added:
+        routes.forget()
+    if refused:
+        note = f"Added {added} number{'s' if added != 1 else ''}." if added else None
+        error = "Refused: " + " | ".join(refused)
+        return setup_page(storage, who, site_id, request, settings, 400, error=error, notice=note)
+    return forms.done(f"/dashboard/sites/{site_id}/setup", "numbers-added")
+
+
+@router.post("/sites/{site_id}/numbers/{number_id}/channel")
+def save_number(
+    site_id: SiteId,
+    number_id: NumberId,
+    storage: StorageDep,
+    who: ManagerDep,
+    request: Request,
+    settings: SettingsDep,
+    routes: RoutesDep,
+    source: forms.Text = "",
+    medium: forms.Text = "",
+    campaign: forms.Text = "",
+    term: forms.Text = "",
+) -> Response:
+    """A static number's channel (what a call to it is attributed to)."""
+    try:
+        body = forms.body_of(
+            NumberPatch, {"channel": forms.channel_fields(source, medium, campaign, term)}
+        )
+        channel = body.channel.to_domain() if body.channel else None
+        change = sites.NumberChange(fields=frozenset({"channel"}), channel=channel)
+        sites.change_number(storage, who.account_id, site_id, number_id, change)
+    except (InvalidInput, Conflict) as exc:
+        return setup_page(
+            storage, who, site_id, request, settings, forms.status_of(exc), error=str(exc)
+        )
+    routes.forget()
+    return forms.done(f"/dashboard/sites/{site_id}/setup", "number-saved")
+
+
+@router.post("/sites/{site_id}/numbers/{number_id}/remove")
+def remove_number(
+    site_id: SiteId, number_id: NumberId, storage: StorageDep, who: ManagerDep, routes: RoutesDep
+) -> Response:
+    sites.remove_number(storage, who.account_id, site_id, number_id)
+    routes.forget()
+    return forms.done(f"/dashboard/sites/{site_id}/setup", "number-removed")
+
+
+@router.post("/sites/{site_id}/webhooks")
+def add_webhook(
+    site_id: SiteId,
+    storage: StorageDep,
+    who: ManagerDep,
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    url: forms.Text = "",
+    events: Annotated[list[str] | None, Form(max_length=10)] = None,
+) -> Response:
+    """A new endpoint; its signing secret is shown on this page only."""
+    try:
+        body = forms.body_of(WebhookIn, {"url": url, "events": events or list(webhooks.EVENTS)})
+        endpoint = webhooks.add_endpoint(
+            storage, who.account_id, site_id, body.url, tuple(body.events), now
+        )
+    except (InvalidInput, Conflict) as exc:
+        return setup_page(
+            storage, who, site_id, request, settings, forms.status_of(exc), error=str(exc)
+        )
+    note = "Webhook added. Its signing secret is shown once: keep it to check signatures."
+    return setup_page(
+        storage, who, site_id, request, settings, 201, notice=note, secret=endpoint.secret
+    )
+
+
+@router.post("/sites/{site_id}/webhooks/{endpoint_id}/test")
+def test_webhook(
+    site_id: SiteId, endpoint_id: ItemId, storage: StorageDep, who: ManagerDep, now: NowDep
+) -> Response:
+    webhooks.send_test(storage, who.account_id, site_id, endpoint_id, now)
+    return forms.done(f"/dashboard/sites/{site_id}/setup", "webhook-test")
+
+
+@router.post("/sites/{site_id}/webhooks/{endpoint_id}/remove")
+def remove_webhook(
+    site_id: SiteId, endpoint_id: ItemId, storage: StorageDep, who: ManagerDep, now: NowDep
+) -> Response:
+    webhooks.remove_endpoint(storage, who.account_id, site_id, endpoint_id, now)
+    return forms.done(f"/dashboard/sites/{site_id}/setup", "webhook-removed")
