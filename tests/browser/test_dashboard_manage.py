@@ -1,7 +1,8 @@
 """Setting up from the dashboard in Debian's Chromium against a real server, the way a new
 user does after `callscope user create`: set a password from the printed link, sign in, create
 a site, paste numbers, add a webhook and watch its test delivery arrive, create and revoke a
-key; a CSRF-less post and an analyst's changes are refused.
+key; a CSRF-less post and an analyst's changes are refused; an agency's person sees only the
+client workspaces granted.
 CALLSCOPE_DOCS_SCREENSHOTS=1 also refreshes the screenshots in docs/."""
 
 from __future__ import annotations
@@ -260,3 +261,26 @@ def test_an_analyst_is_offered_no_changes_and_a_forced_one_is_refused(
     )
     assert forced.status == 403 and "Read-only" in forced.text()
     assert server.api("GET", f"/v1/sites/{site['site_id']}/numbers")["numbers"] == []
+
+
+def test_an_agency_user_sees_only_the_client_workspaces_granted(page: Page, server: Server) -> None:
+    mine = server.api("POST", "/v1/sites", json={"name": "Bakery", "forward_to": "+15550100150"})
+    other = server.api("POST", "/v1/sites", json={"name": "Dentist", "forward_to": "+15550100151"})
+    ids = ["--account", "1"]
+    bakery = server.cli("workspace", "create", "Bakery client", *ids)[-1]
+    dentist = server.cli("workspace", "create", "Dentist client", *ids)[-1]
+    server.cli("workspace", "add-site", bakery, "--site", str(mine["site_id"]), *ids)
+    server.cli("workspace", "add-site", dentist, "--site", str(other["site_id"]), *ids)
+    person(server, "kim@agency.example", "admin")
+    server.cli("workspace", "grant", bakery, "kim@agency.example", *ids)
+    sign_in(page, server, "kim@agency.example")
+    page.wait_for_url(f"**/dashboard/sites/{mine['site_id']}")
+    assert page.locator("#site-select option").all_inner_texts() == ["Bakery"]
+    assert page.locator(".account-nav").count() == 0  # no keys, users or workspaces
+    for path in ("", "/setup", "/calls", "/pool"):
+        answer = page.request.get(f"{server.url}/dashboard/sites/{other['site_id']}{path}")
+        assert answer.status == 404, path
+    for path in ("/dashboard/keys", "/dashboard/users", "/dashboard/workspaces"):
+        assert page.request.get(server.url + path).status == 404
+    page.goto(f"{server.url}/dashboard/sites/{mine['site_id']}/setup")
+    assert page.locator("#numbers-form").count() == 1  # an admin of their own client
