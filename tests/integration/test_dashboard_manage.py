@@ -153,3 +153,31 @@ def test_an_owner_adds_a_person_whose_link_sets_their_password(api: Api) -> None
     roles = owner.get("/dashboard/users").text
     assert "sam@northside.example" in roles and "not set yet" in roles
     assert json.dumps(link) not in owner.get("/dashboard/users").text
+
+
+def test_ad_spend_is_imported_from_an_uploaded_csv_with_the_apis_rules(api: Api) -> None:
+    owner = signed_in(api, Role.ADMIN)
+    site_id = make_site(api)
+    csv = "date,source,medium,cost\n2026-11-30,google,cpc,84.50\n2026-12-01,google,cpc,15.50\n"
+    answer = owner.client.post(
+        f"/dashboard/sites/{site_id}/spend",
+        data={"csrf_token": owner.csrf},
+        files={"csv_file": ("spend.csv", csv.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"].endswith("?done=spend-1")
+    report = api.client.get(
+        "/v1/reports/channels",
+        headers=api.admin,
+        params={"site": site_id, "from": "2026-11-30", "to": "2026-12-01"},
+    ).json()
+    assert report["totals"]["cost"] == 100.0
+    bad = owner.post(f"/dashboard/sites/{site_id}/spend", {"csv_text": "date,cost\nnope,1\n"})
+    from_api = api.client.post(
+        "/v1/spend/import",
+        headers={**api.admin, "content-type": "text/csv"},
+        params={"site": site_id},
+        content="date,cost\nnope,1\n",
+    )
+    assert bad.status_code == 400 and from_api.status_code == 400
+    assert from_api.json()["error"].replace("'", "&#39;") in bad.text

@@ -29,6 +29,8 @@ DONE = {
     "role-saved": "Role saved; that person signs in again to use it.",
     "numbers-bought": "Numbers bought; their voice and SMS webhooks point at callscope.",
     "number-released": "Number released at Twilio and no longer tracked.",
+    "spend-1": "Spend imported: the cost columns of the reports include it.",
+    "spend-0": "The CSV held no spend rows.",
     "workspace-created": "Workspace created.",
     "workspace-saved": "Workspace saved.",
 }

@@ -1,5 +1,6 @@
 """Site setup in the dashboard: the snippet, the site's settings, its numbers (one or pasted in
-bulk, a static number's channel, removal) and its webhooks (add, test, recent deliveries).
+bulk, a static number's channel, removal), its webhooks (add, test, recent deliveries) and its
+ad spend (CSV upload).
 Only owners and admins (and admin API keys) may post; every post carries its CSRF token
 (checked for the whole router in `routes.py`). A success redirects (post/redirect/get); a
 mistake shows the page again with the message."""
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Query, Request, Response
+from fastapi import File, Form, Query, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from callscope.domain.errors import Conflict, InvalidInput
 from callscope.entrypoints.dashboard import forms, render
@@ -27,10 +29,12 @@ from callscope.entrypoints.http.deps import (
 )
 from callscope.entrypoints.http.integrations import WebhookIn
 from callscope.entrypoints.http.schemas import NumberIn, NumberPatch, SitePatch
-from callscope.services import sites, webhooks
+from callscope.services import sites, spend, webhooks
 from callscope.services.dashboard_sessions import Viewer
 from callscope.services.ports import Storage
 from callscope.settings import Settings
+
+MAX_CSV = 5_000_000
 
 
 def setup_page(
@@ -224,3 +228,39 @@ def remove_webhook(
 ) -> Response:
     webhooks.remove_endpoint(storage, who.account_id, site_id, endpoint_id, now)
     return forms.done(f"/dashboard/sites/{site_id}/setup", "webhook-removed")
+
+
+@router.post("/sites/{site_id}/spend")
+async def upload_spend(
+    site_id: SiteId,
+    storage: StorageDep,
+    who: ManagerDep,
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    csv_file: Annotated[UploadFile | None, File()] = None,
+    csv_text: forms.Lines = "",
+) -> Response:
+    """Ad spend as CSV (a file, or pasted): the same format and rules as POST /v1/spend/import."""
+    text = csv_text
+    if csv_file is not None and csv_file.filename:
+        raw = await csv_file.read(MAX_CSV + 1)
+        text = raw.decode("utf-8-sig", errors="replace") if len(raw) <= MAX_CSV else ""
+    try:
+        if not text.strip():
+            raise InvalidInput("choose a CSV file (at most 5 MB) or paste its lines")
+        stored = await run_in_threadpool(
+            spend.import_spend_csv, storage, who.account_id, site_id, text, now
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await run_in_threadpool(
+            setup_page,
+            storage,
+            who,
+            site_id,
+            request,
+            settings,
+            forms.status_of(exc),
+            error=str(exc),
+        )
+    return forms.done(f"/dashboard/sites/{site_id}/setup", f"spend-{min(stored, 1)}")
