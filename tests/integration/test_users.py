@@ -6,19 +6,23 @@ password never in a log line or an answer."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from callscope.adapters.storage import Storage
 from callscope.adapters.tables.users import sessions, users
-from callscope.domain.errors import Conflict, Forbidden, InvalidInput
+from callscope.domain.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from callscope.domain.users import Role
 from callscope.entrypoints.dashboard.session import COOKIE
 from callscope.entrypoints.http.deps import get_now
 from callscope.services import users as user_service
-from tests.conftest import Api
+from tests.conftest import Api, server_env
 from tests.dashboard import (
     PASSWORD,
     Browser,
@@ -217,3 +221,43 @@ def test_the_last_owner_keeps_the_role(api: Api) -> None:
         user_service.change_role(
             api.storage, account, Role.OWNER, owner.id, Role.ANALYST, datetime.now(UTC)
         )
+
+
+def test_the_cli_creates_a_person_and_prints_reset_links_that_work_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = server_env(url, CALLSCOPE_PUBLIC_URL="https://calls.example")
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "callscope", *args]
+        return subprocess.run(command, env=env, input=stdin, capture_output=True, text=True)
+
+    assert cli("account", "create", "Acme").returncode == 0
+    made = cli(
+        "user",
+        "create",
+        EMAIL,
+        "--account",
+        "1",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert made.returncode == 0 and PASSWORD not in made.stdout + made.stderr
+    twice = cli("user", "create", EMAIL, "--account", "1", "--role", "admin")
+    assert twice.returncode == 2 and "already exists" in twice.stderr
+    link = cli("user", "reset-password", EMAIL).stdout.strip().splitlines()[-1]
+    prefix = "https://calls.example/dashboard/password?token="
+    assert link.startswith(prefix)
+    storage = Storage.connect(url)
+    try:
+        token = link.removeprefix(prefix)
+        now = datetime.now(UTC)
+        user_service.set_password(storage, token, "a fresh passphrase", now)
+        with pytest.raises(Unauthorized, match="expired or was used"):
+            user_service.set_password(storage, token, "another passphrase", now)
+        assert user_service.sign_in(storage, EMAIL, "a fresh passphrase", now).email == EMAIL
+    finally:
+        storage.close()
+    unknown = cli("user", "reset-password", "nobody@acme.example")
+    assert unknown.returncode == 2 and "no user with that e-mail" in unknown.stderr
