@@ -17,12 +17,14 @@ from callscope.adapters.twilio_numbers import TwilioNumbers
 from callscope.domain.errors import Conflict, InvalidInput
 from callscope.domain.numbers import NumberSearch
 from callscope.domain.sites import NumberKind
+from callscope.domain.users import Role
 from callscope.services import provisioning, twilio_credentials
 from callscope.services.accounts import create_account
 from callscope.services.sites import NumberDraft, SiteDraft, create_site
 from tests.conftest import Api, server_env
 from tests.dashboard import account_id_of
 from tests.integration.test_call_flow import make_site, site_key
+from tests.integration.test_dashboard_manage import signed_in
 from tests.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, Standin
 
 PUBLIC = "https://calls.example"
@@ -165,3 +167,39 @@ def test_the_cli_searches_buys_and_releases(tmp_path: Path, standin: tuple[Stand
     assert created.form["VoiceUrl"] == f"{PUBLIC}/v1/twilio/voice"
     assert cli("release", "+14155550102", *ids, "--site", str(site.id)) == "released +14155550102\n"
     assert fake.owned == {} and len(fake.made("DELETE", ".json")) == 1
+
+
+def test_the_dashboard_searches_buys_and_refuses_to_release_a_held_number(
+    api: Api, standin: tuple[Standin, str]
+) -> None:
+    fake, base = standin
+    settings = api.client.app.state.settings
+    api.client.app.state.settings = settings.model_copy(update={"twilio_api_base": base})
+    provider(api, base)  # stores the account's credentials
+    site_id = make_site(api, pool=())
+    owner = signed_in(api, Role.OWNER)
+    offered = owner.get(f"/dashboard/sites/{site_id}/buy?search=true&area_code=415")
+    assert offered.status_code == 200
+    assert 'value="+14155550101"' in offered.text and 'value="+14155550102"' in offered.text
+    bought = owner.client.post(
+        f"/dashboard/sites/{site_id}/buy",
+        data={"csrf_token": owner.csrf, "numbers": ["+14155550101", "+14155550102"]},
+        follow_redirects=False,
+    )
+    assert bought.headers["location"].endswith("?done=numbers-bought")
+    voice = {r.form["VoiceUrl"] for r in fake.made("POST", "/IncomingPhoneNumbers.json")}
+    assert voice == {settings.public_url.rstrip("/") + "/v1/twilio/voice"}
+    numbers = api.client.get(f"/v1/sites/{site_id}/numbers", headers=api.admin).json()["numbers"]
+    assert sorted(n["number"] for n in numbers) == ["+14155550101", "+14155550102"]
+    visit = api.client.post(
+        "/v1/visits", json={"site_key": site_key(api, site_id), "landing_url": "https://a/"}
+    ).json()
+    (held,) = [n for n in numbers if n["number"] == visit["number"]]
+    refused = owner.post(f"/dashboard/sites/{site_id}/numbers/{held['number_id']}/release")
+    assert refused.status_code == 409 and "a visit holds that number" in refused.text
+    (free,) = [n for n in numbers if n["number"] != visit["number"]]
+    released = owner.post(f"/dashboard/sites/{site_id}/numbers/{free['number_id']}/release")
+    assert released.headers["location"].endswith("?done=number-released")
+    (deleted,) = fake.made("DELETE", ".json")
+    assert [r["phone_number"] for r in fake.owned.values()] == [visit["number"]]
+    assert deleted.authorised
