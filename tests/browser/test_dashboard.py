@@ -308,7 +308,7 @@ def test_a_call_marked_as_spam_is_in_the_spam_filter_and_its_caller_is_blocked(
     page.fill("#block-form input[name=caller]", "+1900*")
     page.fill("#block-form input[name=reason]", "premium rate")
     page.click("#block-form button")
-    page.wait_for_url("**/setup#blocklist")
+    page.wait_for_url("**/setup?done=caller-blocked#blocklist")
     assert "+1900… — premium rate" in page.locator("#blocklist").inner_text()
     blocked = demo.api("/v1/blocklist")["blocklist"]
     assert [(e["prefix"], e["reason"]) for e in blocked if e["prefix"]] == [
@@ -342,7 +342,7 @@ def test_the_flow_editor_names_every_problem_and_saves_a_good_flow(page: Page, d
     good = {"targets": ["+15550100301", "+15550100302"], "strategy": "round_robin"}
     page.fill("#flow-editor", json.dumps(good))
     page.click("#flow-form button")
-    page.wait_for_url("**/setup#call-flow")
+    page.wait_for_url("**/setup?done=flow-saved#call-flow")
     saved = demo.api(f"/v1/sites/{demo.site_id}/flow")
     assert (saved["targets"], saved["strategy"]) == (good["targets"], "round_robin")
     assert "round robin" in page.locator("#call-flow").inner_text()
