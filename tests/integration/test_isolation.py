@@ -276,4 +276,13 @@ def test_a_person_granted_one_client_workspace_reaches_nothing_else_of_the_accou
         assert agent.post(path, fields).status_code == 404, path
     assert agent.get("/dashboard/new-site").status_code == 404
     assert agent.post("/dashboard/new-site", fields).status_code == 404
+    # The victim's call and lead through the agent's own site's pages and forms: 404 too.
+    through_own = {**ids, "site_id": str(own_site)}
+    for path in dashboard_routes("GET") + dashboard_routes("POST"):
+        if "{call_id}" in path or "{lead_id}" in path:
+            url = path.format(**through_own)
+            answer = (
+                agent.post(url, fields | FORMS.get(path, {})) if path in FORMS else agent.get(url)
+            )
+            assert answer.status_code == 404, f"{url} answered {answer.status_code}"
     assert snapshot(api, v) == before
