@@ -187,6 +187,28 @@ def create_key(env: dict[str, str]) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+PERSON_PASSWORD = "a long enough passphrase"
+
+
+def create_person(
+    env: dict[str, str], email: str, role: str = "owner", account: str = "1"
+) -> tuple[str, str]:
+    """A person of the account who signs in to the dashboard (`callscope user create`, the
+    password on stdin); returns the e-mail and password."""
+    command = [sys.executable, "-m", "callscope", "user", "create", email, "--account", account]
+    command += ["--role", role, "--password-stdin"]
+    subprocess.run(
+        command,
+        env=env,
+        input=PERSON_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return email, PERSON_PASSWORD
+
+
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The real server in a subprocess on a fresh SQLite file."""

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         description="Twilio auth token used to check X-Twilio-Signature when the account "
         "has none of its own.",
     )
+    twilio_api_base: str = Field(
+        "https://api.twilio.com",
+        pattern=r"^https?://[^\s/]+/?$",
+        description="Base URL of Twilio's REST API, for buying and releasing numbers (a test "
+        "stand-in's address in the tests).",
+    )
     env: str = Field(
         "dev",
         pattern="^(dev|production)$",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from tests.conftest import (
     IN_CI,
     SECRET,
     create_key,
+    create_person,
     free_port,
     server_env,
     start_server,
@@ -45,6 +46,7 @@ class Served:
     site_id: int
     call_id: str
     starts: list[float]  # when each line begins, in seconds
+    env: dict[str, str]
 
     def api(self, method: str, path: str, **body: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.key}"}
@@ -77,7 +79,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         with audio_server() as platform:
             record_url = platform.serve("/recordings/RE1.wav", wav)
             served = _transcribed_call(f"http://127.0.0.1:{port}", key, record_url, timeline)
-            yield served
+            yield replace(served, env=env)
     finally:
         stop_server(process)
 
@@ -113,7 +115,7 @@ def _transcribed_call(url: str, key: str, record_url: str, timeline: list[Any]) 
             break
         time.sleep(0.5)
     assert call["transcript"]["status"] == "done", call["transcript"]
-    return Served(url, key, site_id, "CA-page", [start for _, start in timeline])
+    return Served(url, key, site_id, "CA-page", [start for _, start in timeline], {})
 
 
 @pytest.fixture
@@ -123,11 +125,19 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, served: Served) -> None:
+def sign_in(page: Page, served: Served, role: str = "owner") -> None:
+    """Sign in as a person of the account with this role (made here once per role)."""
+    email = f"{role}@northside.example"
+    if email not in _people:
+        _people[email] = create_person(served.env, email, role)[1]
     page.goto(served.url + "/dashboard/signin")
-    page.fill("#api_key", served.key)
-    page.click("button[type=submit]")
+    page.fill("#email", email)
+    page.fill("#password", _people[email])
+    page.click("#signin-form button[type=submit]")
     page.wait_for_url(f"**/dashboard/sites/{served.site_id}")
+
+
+_people: dict[str, str] = {}
 
 
 def test_the_call_page_shows_the_transcript_tags_and_score_and_seeks_the_player(
@@ -176,10 +186,10 @@ def test_a_persons_score_qualification_and_notes_win_and_a_forged_form_is_refuse
     sign_in(page, served)
     detail = f"{served.url}/dashboard/sites/{served.site_id}/calls/{served.call_id}"
     computed = served.api("GET", f"/v1/calls/{served.call_id}")
-    # The form's own token is needed: a post without it (or with another) changes nothing.
+    # The session's CSRF token is needed: a post without it (or with another) changes nothing.
     for token in ("", "forged"):
         answer = page.request.post(
-            detail + "/review", form={"token": token, "score": "1", "qualified": "no"}
+            detail + "/review", form={"csrf_token": token, "score": "1", "qualified": "no"}
         )
         assert answer.status == 403
     assert served.api("GET", f"/v1/calls/{served.call_id}")["score"] == computed["score"]
@@ -206,3 +216,21 @@ def test_a_persons_score_qualification_and_notes_win_and_a_forged_form_is_refuse
     back = served.api("GET", f"/v1/calls/{served.call_id}")
     assert (back["score"], back["qualified"]) == (computed["score"], computed["qualified"])
     assert back["notes"] == after["notes"]
+
+
+def test_an_analyst_reads_the_review_but_a_forced_post_is_refused(
+    page: Page, served: Served
+) -> None:
+    sign_in(page, served, "analyst")
+    detail = f"{served.url}/dashboard/sites/{served.site_id}/calls/{served.call_id}"
+    page.goto(detail)
+    assert page.locator("#review form").count() == 0
+    before = served.api("GET", f"/v1/calls/{served.call_id}")
+    # Even with the session's own CSRF token (the sign-out form's), the role refuses it.
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    answer = page.request.post(
+        detail + "/review", form={"csrf_token": token or "", "score": "2", "qualified": "no"}
+    )
+    assert answer.status == 403
+    after = served.api("GET", f"/v1/calls/{served.call_id}")
+    assert (after["score"], after["notes"]) == (before["score"], before["notes"])

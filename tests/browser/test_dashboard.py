@@ -1,6 +1,7 @@
 """The dashboard in Debian's Chromium against a real server with the demo's week of traffic:
-sign-in, the overview chart, the channel table equal to the reports API, the call log's
-recording player. CALLSCOPE_DOCS_SCREENSHOTS=1 also refreshes the screenshots in docs/."""
+sign-in (the demo owner's e-mail and password, or an API key), the overview chart, the channel
+table equal to the reports API, the call log's recording player.
+CALLSCOPE_DOCS_SCREENSHOTS=1 also refreshes the screenshots in docs/."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class Demo:
     api_key: str
     site_id: int
     env: dict[str, str]
+    email: str
+    password: str
 
     def api(self, path: str, **params: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.api_key}"}
@@ -55,12 +58,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         timeout=300,
         check=True,
     )
-    key = seeded.stdout.strip().splitlines()[-1]
+    lines = seeded.stdout.strip().splitlines()
+    key = lines[-1]
+    email = next(line.split()[-1] for line in lines if "sign in as" in line)
+    password = next(line.split()[1] for line in lines if line.strip().startswith("password"))
     process = start_server(env, port, folder / "server.log")
     try:
         url = f"http://127.0.0.1:{port}"
         sites = httpx.get(url + "/v1/sites", headers={"Authorization": f"Bearer {key}"}).json()
-        demo = Demo(url, key, sites["sites"][0]["site_id"], env)
+        demo = Demo(url, key, sites["sites"][0]["site_id"], env, email, password)
         import_spend(demo, datetime.now(UTC))
         yield demo
     finally:
@@ -92,11 +98,20 @@ def import_spend(demo: Demo, now: datetime) -> None:
     httpx.post(demo.url + "/v1/spend", json=body, headers=headers).raise_for_status()
 
 
-def sign_in(page: Page, demo: Demo, key: str | None = None) -> None:
+def sign_in(page: Page, demo: Demo, password: str | None = None) -> None:
+    """Sign in as the demo's owner with the e-mail and password `callscope demo` printed."""
     page.goto(demo.url + "/dashboard")
     assert page.url.endswith("/dashboard/signin")
-    page.fill("#api_key", key or demo.api_key)
-    page.click("button[type=submit]")
+    page.fill("#email", demo.email)
+    page.fill("#password", password or demo.password)
+    page.click("#signin-form button[type=submit]")
+
+
+def sign_in_with_key(page: Page, demo: Demo, key: str) -> None:
+    page.goto(demo.url + "/dashboard/signin")
+    page.click(".key-signin summary")
+    page.fill("#api_key", key)
+    page.click("#key-form button[type=submit]")
 
 
 def screenshot(page: Page, name: str, tmp_path: Path, full_page: bool = True) -> None:
@@ -110,8 +125,18 @@ def last_week(now: datetime) -> dict[str, str]:
     return {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
 
 
+def test_signing_in_with_a_wrong_password_says_so_and_sets_no_session(
+    page: Page, demo: Demo
+) -> None:
+    sign_in(page, demo, password="not the demo password")
+    assert page.locator(".error").inner_text() == "Wrong e-mail or password."
+    assert page.locator("#email").input_value() == demo.email  # kept for the next try
+    page.goto(demo.url + "/dashboard")
+    assert page.url.endswith("/dashboard/signin")
+
+
 def test_signing_in_with_a_wrong_key_says_so_and_sets_no_session(page: Page, demo: Demo) -> None:
-    sign_in(page, demo, key="cs_not-a-real-key")
+    sign_in_with_key(page, demo, "cs_not-a-real-key")
     assert page.locator(".error").inner_text() == "That API key is not valid."
     page.goto(demo.url + "/dashboard")
     assert page.url.endswith("/dashboard/signin")
@@ -243,7 +268,7 @@ def test_pool_and_setup_pages_show_the_sizing_advice_and_the_snippet_tag(
 
 
 def test_another_accounts_key_sees_none_of_the_demo_site(page: Page, demo: Demo) -> None:
-    sign_in(page, demo, key=create_key(demo.env))
+    sign_in_with_key(page, demo, create_key(demo.env))
     assert page.locator("h1").inner_text() == "No sites yet"
     answer = page.request.get(f"{demo.url}/dashboard/sites/{demo.site_id}")
     assert answer.status == 404
@@ -283,7 +308,7 @@ def test_a_call_marked_as_spam_is_in_the_spam_filter_and_its_caller_is_blocked(
     page.fill("#block-form input[name=caller]", "+1900*")
     page.fill("#block-form input[name=reason]", "premium rate")
     page.click("#block-form button")
-    page.wait_for_url("**/setup#blocklist")
+    page.wait_for_url("**/setup?done=caller-blocked#blocklist")
     assert "+1900… — premium rate" in page.locator("#blocklist").inner_text()
     blocked = demo.api("/v1/blocklist")["blocklist"]
     assert [(e["prefix"], e["reason"]) for e in blocked if e["prefix"]] == [
@@ -317,7 +342,7 @@ def test_the_flow_editor_names_every_problem_and_saves_a_good_flow(page: Page, d
     good = {"targets": ["+15550100301", "+15550100302"], "strategy": "round_robin"}
     page.fill("#flow-editor", json.dumps(good))
     page.click("#flow-form button")
-    page.wait_for_url("**/setup#call-flow")
+    page.wait_for_url("**/setup?done=flow-saved#call-flow")
     saved = demo.api(f"/v1/sites/{demo.site_id}/flow")
     assert (saved["targets"], saved["strategy"]) == (good["targets"], "round_robin")
     assert "round robin" in page.locator("#call-flow").inner_text()

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser
 
 from tests.browser.conftest import Admin
 from tests.browser.test_dashboard import screenshot
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, create_person
 
 pytestmark = pytest.mark.e2e
 
@@ -56,9 +56,11 @@ def test_triaging_a_lead_from_the_inbox(
 ) -> None:
     site_id = seed(live_server, admin)
     page = browser.new_page(viewport={"width": 1440, "height": 600})
+    email, password = create_person(live_server.env, "owner@northside.example")
     page.goto(live_server.url + "/dashboard")
-    page.fill("#api_key", live_server.api_key)
-    page.click("button[type=submit]")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#signin-form button[type=submit]")
     page.click("nav >> text=Leads")
     page.wait_for_url(f"**/dashboard/sites/{site_id}/leads")
     rows = page.locator("#leads tbody tr")

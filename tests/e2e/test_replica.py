@@ -18,6 +18,7 @@ from callscope.entrypoints.http.app import create_app
 from callscope.services.accounts import create_account
 from callscope.settings import Settings
 from tests.conftest import SECRET, free_port
+from tests.dashboard import csrf_of
 from tests.pg_cluster import Cluster, primary_and_replica, remove
 
 RADIO = "+15550100601"
@@ -138,7 +139,8 @@ def test_reports_read_the_replica_and_turn_to_the_primary_when_it_lags_or_stops(
         replicated.replica.stop()
         call(patient, "C3", 3)
         assert figures(patient, admin, site) == (3, 3, 3)  # the replica is gone: the primary
-        signed_in = patient.post("/dashboard/signin", data={"api_key": key})
+        form = csrf_of(patient.get("/dashboard/signin").text)
+        signed_in = patient.post("/dashboard/signin", data={"api_key": key, "csrf_token": form})
         assert signed_in.status_code == 200, signed_in.text
         for page in ("", "/calls", "/pool"):
             assert patient.get(f"/dashboard/sites/{site}{page}").status_code == 200

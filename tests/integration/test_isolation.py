@@ -1,8 +1,8 @@
 """Tenant isolation: every authenticated route, taken from the app's own OpenAPI schema (so a
 new route is walked automatically), is tried with another account's key against this
 account's data, and answers 404 (as if it did not exist) or only the caller's own data, changing
-nothing. The dashboard's site pages, taken from its router, are walked the same way
-with another account's session cookie."""
+nothing. The dashboard's pages and forms about one site or item, taken from its router, are
+walked the same way with another account's session (and its valid CSRF token)."""
 
 from __future__ import annotations
 
@@ -13,25 +13,31 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
-from fastapi.testclient import TestClient
 
-from callscope.entrypoints.dashboard import call_page
+from callscope.domain.users import Role
 from callscope.entrypoints.dashboard import pages as dashboard
-from callscope.entrypoints.dashboard.session import COOKIE, session_form_token
+from callscope.services import users, workspaces
 from callscope.services.accounts import create_account
 from tests.conftest import Api
+from tests.dashboard import PASSWORD, Browser, account_id_of, person
 from tests.integration.test_call_flow import POOL_NUMBER, make_site, site_key
 
 CALLER = "+12125550123"
+OWNER_EMAIL = "owner@victim.example"
+NOW = datetime.now(UTC)
 # Bodies for routes that take one; "{site_id}" stands for the victim's site. A route missing
 # here fails the walk: add a body that would succeed for the victim.
 BODIES: dict[str, Any] = {
     "POST /v1/sites/{site_id}/numbers": {"number": "+15550100777", "kind": "pool"},
     "POST /v1/sites/{site_id}/webhooks": {"url": "https://hooks.example/x"},
     "PATCH /v1/sites/{site_id}/numbers/{number_id}": {"forward_to": "+15550100150"},
+    "PATCH /v1/sites/{site_id}": {
+        "name": "taken over",
+        "forward_to": "+15550100150",
+        "redact": False,
+    },
     "POST /v1/sites/{site_id}/keywords": {"phrase": "book", "tag": "appointment"},
     "PATCH /v1/calls/{call_id}": {"score": 99, "qualified": True},
-    "PATCH /v1/sites/{site_id}": {"redact": False},
     "POST /v1/spend": {
         "site": "{site_id}",
         "entries": [{"date": "2026-01-05", "source": "google", "medium": "cpc", "cost": "10.00"}],
@@ -172,7 +178,9 @@ def test_another_accounts_key_reaches_nothing_on_any_admin_route(api: Api) -> No
     assert snapshot(api, v) == before
 
 
-# Dashboard forms about one site that change something, with the fields a person would send.
+# Fields of the dashboard's forms about one site (issue-13/14/15's among them), so each post is
+# one a person would send: only the site's or item's ownership may refuse it (every post also
+# carries the intruder's own, valid CSRF token).
 FORMS: dict[str, dict[str, str]] = {
     "/dashboard/sites/{site_id}/calls/{call_id}/review": {"score": "99", "notes": "mine"},
     "/dashboard/sites/{site_id}/flow": {"flow": '{"targets": ["+15550100150"]}'},
@@ -183,35 +191,98 @@ FORMS: dict[str, dict[str, str]] = {
 }
 
 
-def dashboard_site_pages() -> list[tuple[str, str]]:
-    """Every dashboard route about one site, from the dashboard's own routers."""
+def dashboard_routes(method: str) -> list[str]:
+    """Every dashboard route about one site or one item of the account, from the dashboard's
+    own router (so a new page or form is walked without anyone adding it here)."""
     found = []
-    for route in [*dashboard.router.routes, *call_page.router.routes]:
-        if isinstance(route, APIRoute) and route.path.startswith("/dashboard/sites/{site_id}"):
+    for route in dashboard.router.routes:
+        if isinstance(route, APIRoute) and "{" in route.path:
             assert route.methods <= {"GET", "POST"}, f"{route.path}: add a walk"
-            if "POST" in route.methods:
-                assert route.path in FORMS, f"{route.path}: add a form body to FORMS"
-            found += [(method, route.path) for method in sorted(route.methods)]
+            if method in route.methods:
+                found.append(route.path)
+    if method == "POST":
+        assert set(FORMS) <= set(found), "a form of FORMS is no longer a dashboard route"
     return found
 
 
-def test_another_accounts_dashboard_session_reaches_no_site_page(api: Api) -> None:
+def test_another_accounts_dashboard_session_reaches_no_site_page_or_form(api: Api) -> None:
     v = victim(api)
+    workspace = workspaces.create_workspace(api.storage, account_id_of(api), "Client", NOW)
+    ids = {**v.ids, "user_id": str(own_user(api)), "workspace_id": str(workspace.id)}
     before = snapshot(api, v)
     _, other_key = create_account(api.storage, "Intruder", datetime.now(UTC))
-    intruder = TestClient(api.client.app)
-    signed = intruder.post("/dashboard/signin", data={"api_key": other_key}, follow_redirects=False)
-    assert signed.status_code == 303
-    pages = dashboard_site_pages()
-    assert len(pages) >= 8
-    # The intruder's own, valid form token: only the call's ownership can refuse them.
-    token = session_form_token(api.storage, intruder.cookies.get(COOKIE) or "")
-    for method, path in pages:
-        form = {**FORMS.get(path, {}), "token": token} if method == "POST" else None
-        url = path.format(**v.ids)
-        answer = intruder.request(method, url, data=form, follow_redirects=False)
+    intruder = Browser(api)
+    assert intruder.sign_in(api_key=other_key).status_code == 303
+    pages = dashboard_routes("GET")
+    assert len(pages) >= 5
+    for path in pages:
+        answer = intruder.get(path.format(**ids))
         assert answer.status_code == 404, f"{path} answered {answer.status_code}"
         assert not [s for s in v.secrets if s in answer.text], f"{path} leaked data"
-    own = intruder.get(f"/dashboard/sites/{v.ids['site_id']}", headers=api.admin)
+    forms = dashboard_routes("POST")
+    assert len(forms) >= 15
+    fields = {"numbers": "+15550100888", "name": "taken", "forward_to": "+15550100150"}
+    fields |= {"role": "analyst", "source": "x", "site": ids["site_id"], "email": OWNER_EMAIL}
+    for path in forms:
+        answer = intruder.post(path.format(**ids), fields | FORMS.get(path, {}))
+        assert answer.status_code == 404, f"POST {path} answered {answer.status_code}"
+        assert not [s for s in v.secrets if s in answer.text], f"POST {path} leaked data"
+    own = intruder.client.get(f"/dashboard/sites/{v.ids['site_id']}", headers=api.admin)
     assert own.status_code == 404  # an API key header does not open the dashboard either
+    assert snapshot(api, v) == before
+    assert [u.role for u in users.list_users(api.storage, account_id_of(api))] == [Role.OWNER]
+
+
+def own_user(api: Api) -> int:
+    """A person in the victim's account (whose role the intruder must not change)."""
+    person(api.storage, account_id_of(api), OWNER_EMAIL, Role.OWNER)
+    return users.list_users(api.storage, account_id_of(api))[0].id
+
+
+def test_a_person_granted_one_client_workspace_reaches_nothing_else_of_the_account(
+    api: Api,
+) -> None:
+    """An agency's account: the victim's site is one client's; a person granted another
+    client's workspace walks every dashboard page and form of the victim's site, and the
+    account-wide pages, and gets 404 everywhere, changing nothing."""
+    v = victim(api)
+    account = account_id_of(api)
+    theirs = workspaces.create_workspace(api.storage, account, "Client B", NOW)
+    mine = workspaces.create_workspace(api.storage, account, "Client A", NOW)
+    workspaces.place_site(api.storage, account, int(v.ids["site_id"]), theirs.id)
+    own_site = make_site(api, pool=("+15550100299",))
+    workspaces.place_site(api.storage, account, own_site, mine.id)
+    person(api.storage, account, "agent@agency.example", Role.ADMIN)
+    workspaces.grant(api.storage, account, mine.id, "agent@agency.example")
+    ids = {**v.ids, "user_id": str(own_user(api)), "workspace_id": str(theirs.id)}
+    before = snapshot(api, v)
+    agent = Browser(api)
+    assert agent.sign_in(email="agent@agency.example", password=PASSWORD).status_code == 303
+    assert agent.get("/dashboard").headers["location"] == f"/dashboard/sites/{own_site}"
+    home = agent.get(f"/dashboard/sites/{own_site}")
+    assert home.status_code == 200 and "Northside" in home.text
+    assert f'value="{v.ids["site_id"]}"' not in home.text  # not in the site switcher either
+    fields = {"numbers": "+15550100888", "name": "taken", "forward_to": "+15550100150"}
+    fields |= {"role": "analyst", "site": ids["site_id"], "email": OWNER_EMAIL, "scope": "admin"}
+    for path in dashboard_routes("GET"):
+        answer = agent.get(path.format(**ids))
+        assert answer.status_code == 404, f"{path} answered {answer.status_code}"
+        assert not [s for s in v.secrets if s in answer.text], f"{path} leaked data"
+    for path in dashboard_routes("POST"):
+        answer = agent.post(path.format(**ids), fields | FORMS.get(path, {}))
+        assert answer.status_code == 404, f"POST {path} answered {answer.status_code}"
+    for path in ("/dashboard/keys", "/dashboard/users", "/dashboard/workspaces"):
+        assert agent.get(path).status_code == 404, path
+        assert agent.post(path, fields).status_code == 404, path
+    assert agent.get("/dashboard/new-site").status_code == 404
+    assert agent.post("/dashboard/new-site", fields).status_code == 404
+    # The victim's call and lead through the agent's own site's pages and forms: 404 too.
+    through_own = {**ids, "site_id": str(own_site)}
+    for path in dashboard_routes("GET") + dashboard_routes("POST"):
+        if "{call_id}" in path or "{lead_id}" in path:
+            url = path.format(**through_own)
+            answer = (
+                agent.post(url, fields | FORMS.get(path, {})) if path in FORMS else agent.get(url)
+            )
+            assert answer.status_code == 404, f"{url} answered {answer.status_code}"
     assert snapshot(api, v) == before

@@ -73,6 +73,9 @@ class FakeSites(ports.Sites):
         self._s.sites[site.id] = site
         return site
 
+    def change(self, site: Site) -> None:
+        self._s.sites[site.id] = site
+
     def get(self, site_id: int) -> Site | None:
         return self._s.sites.get(site_id)
 
@@ -81,9 +84,6 @@ class FakeSites(ports.Sites):
 
     def for_account(self, account_id: int) -> list[Site]:
         return [s for s in self._s.sites.values() if s.account_id == account_id]
-
-    def set_redact(self, site_id: int, redact: bool) -> None:
-        self._s.sites[site_id] = replace(self._s.sites[site_id], redact=redact)
 
 
 class FakeNumbers(ports.Numbers):

@@ -49,6 +49,7 @@ def site(row: RowMapping) -> Site:
         form_allow=tuple(row["form_allow"] or ()),
         form_deny=tuple(row["form_deny"] or ()),
         consent_required=bool(row["consent_required"]),
+        workspace_id=row["workspace_id"],
     )
 
 

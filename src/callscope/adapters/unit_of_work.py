@@ -29,6 +29,7 @@ from callscope.adapters.repositories.sites import NumberRepository, SiteReposito
 from callscope.adapters.repositories.spend import SpendRepository
 from callscope.adapters.repositories.transcripts import TranscriptRepository
 from callscope.adapters.repositories.twilio import TwilioCredentialRepository
+from callscope.adapters.repositories.users import UserRepository
 from callscope.adapters.repositories.visits import VisitRepository
 from callscope.adapters.repositories.webhooks import WebhookRepository
 from callscope.adapters.writer_lock import WriterLock
@@ -37,6 +38,7 @@ from callscope.domain.errors import StorageError, StorageUnavailable
 
 class UnitOfWork:
     accounts: AccountRepository
+    users: UserRepository
     sites: SiteRepository
     numbers: NumberRepository
     leases: LeaseRepository
@@ -90,6 +92,7 @@ class UnitOfWork:
             raise
         self._conn = conn
         self.accounts = AccountRepository(conn)
+        self.users = UserRepository(conn)
         self.sites = SiteRepository(conn)
         self.numbers = NumberRepository(conn)
         self.leases = LeaseRepository(conn)

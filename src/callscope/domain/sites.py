@@ -38,6 +38,16 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """A client workspace of an account (an agency's client): some of the account's sites,
+    and the people granted them, who see nothing else."""
+
+    id: int
+    account_id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Site:
     id: int
     account_id: int
@@ -53,6 +63,7 @@ class Site:
     form_deny: tuple[str, ...] = ()
     # The snippet stores no ids until the visitor consents (window.callscope.consent(true)).
     consent_required: bool = False
+    workspace_id: int | None = None  # an agency's client workspace, if the site is in one
 
     def numbers_to_replace(self) -> list[str]:
         """The site's own numbers the snippet swaps: its main number first, then any others."""

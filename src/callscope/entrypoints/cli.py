@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from callscope.domain.errors import DomainError
 from callscope.entrypoints.backup_cli import add_backup, add_restore
@@ -91,6 +92,215 @@ def _account_create(args: argparse.Namespace, settings: Settings) -> int:
     print(f"account {account.id} created: {account.name}")
     print("API key (shown once, keep it safe):")
     print(key)
+    return 0
+
+
+def _add_user(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = commands.add_parser("user", help="people who sign in to the dashboard")
+    actions = user.add_subparsers(title="actions", metavar="ACTION")
+    create = actions.add_parser(
+        "create", help="add a person to an account; prints a link to set their password last"
+    )
+    create.add_argument("email", help="their e-mail address (what they sign in with)")
+    create.add_argument("--account", type=int, required=True, help="the account's id")
+    create.add_argument("--role", required=True, choices=["owner", "admin", "analyst"])
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of printing a set-password link",
+    )
+    create.set_defaults(run=_user_create)
+    reset = actions.add_parser(
+        "reset-password", help="print a single-use link (valid 1 hour) that sets a new password"
+    )
+    reset.add_argument("email")
+    reset.set_defaults(run=_user_reset)
+
+
+def _password_url(settings: Settings, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/dashboard/password?token={token}"
+
+
+def _user_create(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.domain.users import Role
+    from callscope.services import users
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    now = datetime.now(UTC)
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    user = users.create_user(storage, args.account, args.email, Role(args.role), now, password)
+    print(f"user {user.id} created: {user.email} ({user.role.value} of account {args.account})")
+    if password is not None:
+        print("password set from standard input; sign in at:")
+        print(f"{settings.public_url.rstrip('/')}/dashboard/signin")
+        return 0
+    token = users.password_link(storage, user.email, now, users.WELCOME_LIFETIME)
+    print("set-password link (single use, valid 7 days):")
+    print(_password_url(settings, token))
+    return 0
+
+
+def _user_reset(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services import users
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    token = users.password_link(storage, args.email, datetime.now(UTC))
+    print("password reset link (single use, valid 1 hour):")
+    print(_password_url(settings, token))
+    return 0
+
+
+def _add_workspace(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    workspace = commands.add_parser(
+        "workspace", help="client workspaces: an agency's clients, each with its sites and people"
+    )
+    actions = workspace.add_subparsers(title="actions", metavar="ACTION")
+    create = actions.add_parser("create", help="a new workspace; prints its id last")
+    create.add_argument("name")
+    create.add_argument("--account", type=int, required=True)
+    create.set_defaults(run=_workspace_create)
+    place = actions.add_parser("add-site", help="put one of the account's sites in a workspace")
+    place.add_argument("workspace", type=int)
+    place.add_argument("--site", type=int, required=True)
+    place.add_argument("--account", type=int, required=True)
+    place.set_defaults(run=_workspace_add_site)
+    grant = actions.add_parser(
+        "grant", help="grant a person a workspace: from then on they see only their workspaces"
+    )
+    grant.add_argument("workspace", type=int)
+    grant.add_argument("email")
+    grant.add_argument("--account", type=int, required=True)
+    grant.set_defaults(run=_workspace_grant)
+
+
+def _workspace_create(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services import workspaces
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    made = workspaces.create_workspace(storage, args.account, args.name, datetime.now(UTC))
+    print(f"workspace created: {made.name}")
+    print(made.id)
+    return 0
+
+
+def _workspace_add_site(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services import workspaces
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    site = workspaces.place_site(storage, args.account, args.site, args.workspace)
+    print(f"site {site.id} ({site.name}) is in workspace {args.workspace}")
+    return 0
+
+
+def _workspace_grant(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.adapters.storage import Storage
+    from callscope.services import workspaces
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+    workspaces.grant(storage, args.account, args.workspace, args.email)
+    print(f"{args.email} is granted workspace {args.workspace}")
+    return 0
+
+
+def _add_numbers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    numbers = commands.add_parser(
+        "numbers", help="buy and release tracking numbers with the account's Twilio credentials"
+    )
+    actions = numbers.add_subparsers(title="actions", metavar="ACTION")
+    search = actions.add_parser("search", help="numbers Twilio offers, one per line")
+    search.add_argument("--account", type=int, required=True)
+    search.add_argument("--country", default="US", help="ISO country code (default US)")
+    search.add_argument("--area-code", default=None)
+    search.add_argument("--contains", default=None, help="digits (or letters) the number holds")
+    search.add_argument("--limit", type=int, default=20)
+    search.set_defaults(run=_numbers_search)
+    buy = actions.add_parser(
+        "buy", help="buy numbers into a site, their voice and SMS webhooks set to callscope"
+    )
+    buy.add_argument("numbers", nargs="+", help="E.164 numbers from a search")
+    buy.add_argument("--account", type=int, required=True)
+    buy.add_argument("--site", type=int, required=True)
+    buy.add_argument("--kind", choices=["static", "pool", "extension"], default="pool")
+    buy.add_argument("--source", default=None, help="a static number's channel source")
+    buy.add_argument("--medium", default=None, help="a static number's channel medium")
+    buy.add_argument("--campaign", default=None)
+    buy.set_defaults(run=_numbers_buy)
+    release = actions.add_parser(
+        "release", help="release a number at Twilio and stop tracking it, once no visit holds it"
+    )
+    release.add_argument("number")
+    release.add_argument("--account", type=int, required=True)
+    release.add_argument("--site", type=int, required=True)
+    release.set_defaults(run=_numbers_release)
+
+
+def _provider(settings: Settings, account: int) -> tuple[Any, Any]:
+    from callscope.adapters.storage import Storage
+    from callscope.adapters.twilio_numbers import TwilioNumbers
+    from callscope.services import provisioning
+
+    storage = Storage.connect(settings.database_url, settings.auto_migrate)
+
+    def make(sid: str, token: str) -> TwilioNumbers:
+        return TwilioNumbers(sid, token, settings.twilio_api_base)
+
+    return storage, provisioning.provider_for(storage, account, make)
+
+
+def _numbers_search(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.domain.numbers import NumberSearch
+    from callscope.services import provisioning
+
+    _, provider = _provider(settings, args.account)
+    query = NumberSearch(args.country.upper(), args.area_code, args.contains, args.limit)
+    for found in provisioning.search(provider, query):
+        where = ", ".join(p for p in (found.locality, found.region) if p)
+        print(f"{found.number}\t{found.friendly_name}\t{where}")
+    return 0
+
+
+def _numbers_buy(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.domain.channel import Channel
+    from callscope.domain.sites import NumberKind
+    from callscope.phone import to_e164
+    from callscope.services import provisioning
+    from callscope.services.sites import NumberDraft
+
+    storage, provider = _provider(settings, args.account)
+    channel = None
+    if args.source:
+        channel = Channel(args.source.lower(), (args.medium or "(none)").lower(), args.campaign)
+    hooks = provisioning.Webhooks.of(settings.public_url)
+    for raw in args.numbers:
+        number = to_e164(raw, settings.default_region)
+        draft = NumberDraft(number, NumberKind(args.kind), channel)
+        bought = provisioning.buy(
+            storage, provider, args.account, args.site, draft, hooks, datetime.now(UTC)
+        )
+        print(f"bought {bought.number} ({bought.kind.value}), number id {bought.id}")
+    return 0
+
+
+def _numbers_release(args: argparse.Namespace, settings: Settings) -> int:
+    from callscope.phone import to_e164
+    from callscope.services import provisioning, sites
+
+    storage, provider = _provider(settings, args.account)
+    number = to_e164(args.number, settings.default_region)
+    tracked = [
+        n for n in sites.list_numbers(storage, args.account, args.site) if n.number == number
+    ]
+    if not tracked:
+        print(f"callscope: {number} is not a tracking number of site {args.site}", file=sys.stderr)
+        return 2
+    provisioning.release(
+        storage, provider, args.account, args.site, tracked[0].id, datetime.now(UTC)
+    )
+    print(f"released {number}")
     return 0
 
 
@@ -263,6 +473,9 @@ _COMMANDS = (
     _add_db,
     _add_demo,
     _add_account,
+    _add_user,
+    _add_workspace,
+    _add_numbers,
     add_replay,
     add_trace,
     add_pool_size,

@@ -4,18 +4,21 @@ transcribes them."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from callscope.adapters.storage import Storage
 from callscope.domain.channel import Channel
 from callscope.domain.flows import DEFAULT_NOTICE
 from callscope.domain.sites import NumberKind
+from callscope.domain.users import Role
 from callscope.entrypoints.demo_calls import speak_calls
 from callscope.replay.driver import ReplaySetup, replay
 from callscope.replay.generate import Trace, TraceParams, generate_trace
 from callscope.services.accounts import authenticate, create_account
 from callscope.services.flows import set_flow
 from callscope.services.sites import NumberDraft, SiteDraft, add_number, create_site, list_sites
+from callscope.services.users import create_user
 from callscope.settings import Settings
 
 DEMO_FORWARD = "+15550100199"
@@ -41,10 +44,13 @@ def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = 
     now = datetime.now(UTC)
     site_key, api_key = seed_demo(storage, now, days)
     spoken = speak_calls(storage, settings, key_holder(storage, api_key), port, now)
+    email, password = demo_owner(storage, site_key, now)
     print(f"demo site key: {site_key}")
     print(f"spoken calls:  {len(spoken)} (transcribed, tagged and scored once the server runs)")
     print(f"landing page:  http://{host}:{port}/")
     print(f"dashboard:     http://{host}:{port}/dashboard")
+    print(f"  sign in as   {email}")
+    print(f"  password     {password}  (this run's; change it with callscope user reset-password)")
     print(f"API docs:      http://{host}:{port}/docs")
     print("API key (shown once):")
     print(api_key)
@@ -54,6 +60,18 @@ def run_demo(settings: Settings, host: str, port: int, days: int, serve: bool = 
 
     factory.serve(settings.model_copy(update={"demo_site_key": site_key}), host, port)
     return 0
+
+
+def demo_owner(storage: Storage, site_key: str, now: datetime) -> tuple[str, str]:
+    """The demo account's owner: an e-mail to sign in with and a fresh random password."""
+    with storage.read() as uow:
+        site = uow.sites.by_key(site_key)
+    assert site is not None
+    account_id = site.account_id
+    email = "owner@demo.example" if account_id == 1 else f"owner{account_id}@demo.example"
+    password = secrets.token_urlsafe(12)
+    create_user(storage, account_id, email, Role.OWNER, now, password=password)
+    return email, password
 
 
 def seed_demo(storage: Storage, now: datetime, days: int) -> tuple[str, str]:

@@ -17,14 +17,22 @@ SCOPES = ("admin", "read")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: an account, and whether the key may change things."""
+    """Who is asking: an account, and whether they may change things ("admin") or only look
+    ("read"); a person signed in to the dashboard also carries their user id and role."""
 
     account_id: int
     scope: str
+    user_id: int | None = None
+    role: str | None = None
+
+    @property
+    def manages(self) -> bool:
+        return self.scope == "admin"
 
     def require_admin(self) -> None:
         if self.scope != "admin":
-            raise Forbidden("this API key is read-only")
+            who = f"the {self.role} role" if self.role else "this API key"
+            raise Forbidden(f"{who} is read-only")
 
 
 def hash_key(raw_key: str) -> str:

@@ -220,12 +220,20 @@ def record_blocked_call(
     return call
 
 
-def mark_spam(storage: Storage, account_id: int, call_id: str, reason: str, now: datetime) -> Call:
+def mark_spam(
+    storage: Storage,
+    account_id: int,
+    call_id: str,
+    reason: str,
+    now: datetime,
+    site_id: int | None = None,
+) -> Call:
     """A person says the call was spam: it leaves the reports, and its caller joins the
-    account's blocklist (so their next call is refused)."""
+    account's blocklist (so their next call is refused). With `site_id`, only a call of that
+    site (the dashboard's page of one site)."""
     with storage.write() as uow:
         before = uow.calls.get(call_id, for_update=True)
-        if before is None:
+        if before is None or (site_id is not None and before.site_id != site_id):
             raise NotFound("unknown call")
         owned_site(uow, account_id, before.site_id)  # NotFound for another account's call
         if before.spam:

@@ -54,6 +54,44 @@ def create_site(storage: Storage, account_id: int, draft: SiteDraft, now: dateti
     return site
 
 
+@dataclass(frozen=True)
+class SiteChange:
+    """New values of a site's settings; only the fields named in `fields` change."""
+
+    fields: frozenset[str]
+    name: str = ""
+    forward_to: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    replace_numbers: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    redact: bool = True
+    form_allow: tuple[str, ...] = ()
+    form_deny: tuple[str, ...] = ()
+    consent_required: bool = False
+
+
+def change_site(storage: Storage, account_id: int, site_id: int, change: SiteChange) -> Site:
+    """Edit a site. A new forward number is routed by every server process within a second (as
+    a number's change is); a new time zone re-reads the site's report days (rollups rebuilt)."""
+    with storage.write() as uow:
+        site = owned_site(uow, account_id, site_id)
+        values = {name: getattr(change, name) for name in change.fields}
+        if "allowed_origins" in values:
+            values["allowed_origins"] = tuple(o.rstrip("/") for o in change.allowed_origins)
+        if "name" in values and not change.name.strip():
+            raise InvalidInput("name: may not be blank")
+        changed = replace(site, **values)
+        uow.sites.change(changed)
+        if changed.forward_to != site.forward_to:
+            uow.numbers.routes_changed()
+        uow.commit()
+    if changed.timezone != site.timezone:
+        from callscope.services import rollups  # reports (under rollups) imports this module
+
+        rollups.rebuild(storage, site.id)
+    return changed
+
+
 def add_number(
     storage: Storage, account_id: int, site_id: int, draft: NumberDraft, now: datetime
 ) -> TrackingNumber:
@@ -115,16 +153,6 @@ def _owned_number(uow: UnitOfWork, account_id: int, site_id: int, number_id: int
     if number is None or number.site_id != site.id:
         raise NotFound("unknown number")
     return number
-
-
-def set_redaction(storage: Storage, account_id: int, site_id: int, redact: bool) -> Site:
-    """Whether the site's calls are redacted: transcripts made from now on keep or mask the
-    sensitive spans, and recordings are played silenced there (on) or as recorded (off)."""
-    with storage.write() as uow:
-        site = owned_site(uow, account_id, site_id)
-        uow.sites.set_redact(site.id, redact)
-        uow.commit()
-    return replace(site, redact=redact)
 
 
 def get_site(storage: Storage, account_id: int, site_id: int) -> Site:

@@ -75,6 +75,32 @@ def remove_endpoint(
         uow.commit()
 
 
+TEST_EVENT = "webhook.test"
+
+
+def send_test(
+    storage: Storage, account_id: int, site_id: int, endpoint_id: int, now: datetime
+) -> str:
+    """Queue a `webhook.test` event for one endpoint (delivered, signed and retried like any
+    other); returns its event id, which the recent deliveries show."""
+    with storage.write() as uow:
+        site = owned_site(uow, account_id, site_id)
+        endpoint = next((e for e in uow.webhooks.endpoints(site.id) if e.id == endpoint_id), None)
+        if endpoint is None:
+            raise NotFound(f"no webhook endpoint {endpoint_id}")
+        event_id = f"test:{endpoint.id}:{secrets.token_hex(6)}"
+        body = {
+            "id": event_id,
+            "type": TEST_EVENT,
+            "created_at": now.isoformat(),
+            "data": {"site_id": site.id, "endpoint_id": endpoint.id},
+        }
+        payload = json.dumps(body, sort_keys=True)
+        uow.webhooks.enqueue(endpoint.id, event_id, TEST_EVENT, payload, now)
+        uow.commit()
+    return event_id
+
+
 def list_deliveries(storage: Storage, account_id: int, site_id: int) -> list[Delivery]:
     with storage.read() as uow:
         return uow.webhooks.for_site(owned_site(uow, account_id, site_id).id)

@@ -40,11 +40,28 @@ class SiteRepository:
             "form_allow": list(site.form_allow),
             "form_deny": list(site.form_deny),
             "consent_required": site.consent_required,
+            "workspace_id": site.workspace_id,
             "created_at": now,
         }
         result = self._conn.execute(insert(sites).values(**values))
         site_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return replace(site, id=site_id)
+
+    def change(self, site: Site) -> None:
+        """Store the site's settings as given (its id, account and key never change)."""
+        values = {
+            "name": site.name,
+            "forward_to": site.forward_to,
+            "allowed_origins": list(site.allowed_origins),
+            "replace_numbers": list(site.replace_numbers),
+            "timezone": site.timezone,
+            "redact": site.redact,
+            "form_allow": list(site.form_allow),
+            "form_deny": list(site.form_deny),
+            "consent_required": site.consent_required,
+            "workspace_id": site.workspace_id,
+        }
+        self._conn.execute(update(sites).where(sites.c.id == site.id).values(**values))
 
     def get(self, site_id: int) -> Site | None:
         found = self._conn.execute(select(sites).where(sites.c.id == site_id)).mappings().first()
@@ -57,9 +74,6 @@ class SiteRepository:
     def for_account(self, account_id: int) -> list[Site]:
         query = select(sites).where(sites.c.account_id == account_id).order_by(sites.c.id)
         return [rows.site(r) for r in self._conn.execute(query).mappings()]
-
-    def set_redact(self, site_id: int, redact: bool) -> None:
-        self._conn.execute(update(sites).where(sites.c.id == site_id).values(redact=redact))
 
 
 class NumberRepository:

@@ -15,6 +15,7 @@ from callscope.adapters.tables import (
     rollups,
     routing,
     twilio,
+    users,
 )
 from callscope.adapters.tables.base import (
     CHANNEL_FIELDS,
@@ -45,4 +46,5 @@ __all__ = [
     "routing",
     "site_day_channel_columns",
     "twilio",
+    "users",
 ]

@@ -56,6 +56,7 @@ sites = Table(
     Column("form_allow", JSON, nullable=False, server_default="[]"),
     Column("form_deny", JSON, nullable=False, server_default="[]"),
     Column("consent_required", Boolean, nullable=False, server_default="0"),
+    Column("workspace_id", ID),  # a client workspace (tables/users.py), or none
 )
 
 tracking_numbers = Table(

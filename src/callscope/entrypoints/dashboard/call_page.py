@@ -1,33 +1,34 @@
 """The dashboard's page of one call: its recording played from callscope, the transcript by
 speaker (a line's time seeks the player), the keywords heard, tags, the lead score with its
-reasons, and a form for a person's score, qualification and notes."""
+reasons, and a form for a person's score, qualification and notes (an owner's or admin's; the
+form carries the session's CSRF token, checked for the whole router in `routes.py`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import Form, Path, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
 from callscope.domain.errors import InvalidInput, NotFound
 from callscope.domain.keywords import marked
 from callscope.entrypoints.dashboard import render
-from callscope.entrypoints.dashboard.pages import page_context
-from callscope.entrypoints.dashboard.session import SignedInDep, check_form_token, form_token
+from callscope.entrypoints.dashboard.context import site_context
+from callscope.entrypoints.dashboard.routes import router
+from callscope.entrypoints.dashboard.session import ManagerDep, SignedInDep
 from callscope.entrypoints.http.deps import FilesDep, NowDep, SettingsDep, StorageDep
 from callscope.services import insights, recordings
-from callscope.services.accounts import Principal
+from callscope.services.dashboard_sessions import Viewer
 from callscope.services.ports import Storage
 from callscope.settings import Settings
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 CallId = Annotated[str, Path(min_length=1, max_length=128)]
 QUALIFIED = {"": None, "yes": True, "no": False}
 
 
 def _detail(
-    storage: Storage, who: Principal, site_id: int, call_id: str, settings: Settings
+    storage: Storage, who: Viewer, site_id: int, call_id: str, settings: Settings
 ) -> insights.CallDetail:
     limits = insights.Thresholds(settings.qualified_score, settings.qualified_seconds)
     detail = insights.call_detail(storage, who.account_id, call_id, limits)
@@ -45,7 +46,7 @@ def call_page(
     request: Request,
     settings: SettingsDep,
 ) -> Response:
-    context = page_context(storage, who, site_id, request, "calls")
+    context = site_context(storage, who, site_id, request, "calls")
     detail = _detail(storage, who, site_id, call_id, settings)
     rules = insights.list_keywords(storage, who.account_id, site_id)
     transcript = detail.transcript.transcript
@@ -67,8 +68,7 @@ def call_page(
         transcript=detail.transcript,
         lines=lines,
         recorded=recorded,
-        admin=who.scope == "admin",
-        token=form_token(storage, request),
+        admin=who.manages,
     )
 
 
@@ -88,19 +88,15 @@ def review(
     site_id: int,
     call_id: CallId,
     storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
+    who: ManagerDep,
     settings: SettingsDep,
     now: NowDep,
-    token: Annotated[str, Form()] = "",
     score: Annotated[str, Form(max_length=3)] = "",
     qualified: Annotated[str, Form(max_length=3)] = "",
     notes: Annotated[str, Form(max_length=insights.MAX_NOTES)] = "",
 ) -> Response:
     """A person's score (blank: the computed one), qualification (blank: from the score) and
     notes; back to the call's page."""
-    check_form_token(storage, request, token)
-    who.require_admin()
     _detail(storage, who, site_id, call_id, settings)
     if score.strip() and not score.strip().isdigit():
         raise InvalidInput("score must be a whole number 0-100")

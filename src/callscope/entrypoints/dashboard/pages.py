@@ -1,39 +1,56 @@
-"""Dashboard routes: sign-in, overview, call log, leads inbox, pool and site setup. Each page
-asks the services the HTTP API uses, so its figures are the API's figures."""
+"""Dashboard routes: overview, call log (and its Spam button), leads inbox, pool (sign-in in
+`account.py`; site setup and its forms, the call flow and blocklist among them, in
+`site_setup.py`; one call's page in `call_page.py`; the account's pages in `account_pages.py`,
+numbers from Twilio in `buying.py`). Each page asks the services the HTTP API uses, so its
+figures are the API's figures. Every POST under /dashboard is CSRF-checked (`check_csrf`,
+`routes.py`); those that change something need a managing role (`ManagerDep`)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
+from fastapi import FastAPI, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from callscope.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from callscope.domain.flows import flow_to_dict
+from callscope.domain.errors import InvalidInput, NotFound
 from callscope.domain.leads import LeadChange, LeadStatus
 from callscope.domain.reporting import BREAKDOWNS, CallFilter, Grouping
 from callscope.domain.sites import Site
-from callscope.entrypoints.dashboard import charts, render
+from callscope.entrypoints.dashboard import (
+    account,
+    account_pages,
+    buying,
+    call_page,
+    charts,
+    render,
+    site_setup,
+)
+from callscope.entrypoints.dashboard.context import site_context, visible_sites
+from callscope.entrypoints.dashboard.routes import router
 from callscope.entrypoints.dashboard.session import (
+    CsrfRefused,
+    ManagerDep,
+    ReadOnly,
     SignedInDep,
     SignInRequired,
-    sign_in,
-    sign_out,
 )
-from callscope.entrypoints.http.deps import NowDep, ReportStorageDep, SettingsDep, StorageDep
+from callscope.entrypoints.http.deps import (
+    NowDep,
+    ReportStorageDep,
+    RoutesDep,
+    SettingsDep,
+    StorageDep,
+)
 from callscope.entrypoints.http.periods import period
-from callscope.entrypoints.http.schemas import FlowBody
-from callscope.phone import to_e164
-from callscope.services import calls, exports, flows, insights, leads, reports, sites, webhooks
+from callscope.services import calls, exports, insights, leads, reports, sites
 from callscope.services import pool as pool_service
-from callscope.services.accounts import Principal
 from callscope.services.reports import ReportQuery
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
+# These modules add their routes to the one router when imported.
+__all__ = ["account", "account_pages", "buying", "call_page", "install", "router", "site_setup"]
 SORTABLE = (
     "group",
     "visits",
@@ -57,25 +74,30 @@ def _to_signin() -> RedirectResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Pages asked for without a session answer with the sign-in form."""
+    """Pages asked for without a session answer with the sign-in form; a form without its
+    CSRF token, or a change from a read-only role, with 403."""
     app.add_exception_handler(SignInRequired, _sign_in_first)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+    app.add_exception_handler(ReadOnly, _read_only)
 
 
 async def _sign_in_first(_request: Request, _exc: Exception) -> Response:
     return _to_signin()
 
 
-def page_context(
-    storage: Any, who: Principal, site_id: int, request: Request, tab: str
-) -> dict[str, Any]:
-    site = sites.get_site(storage, who.account_id, site_id)
-    return {
-        "site": site,
-        "zone": reports.site_zone(site),
-        "sites": sites.list_sites(storage, who.account_id),
-        "tab": tab,
-        "path": request.url.path,
-    }
+async def _csrf_refused(_request: Request, _exc: Exception) -> Response:
+    message = "This form was not sent from the dashboard page it belongs to (its security "
+    message += "token is missing or stale). Go back, reload the page and try again."
+    return render.page("refused.html", status=403, title="Form refused", message=message)
+
+
+async def _read_only(_request: Request, _exc: Exception) -> Response:
+    message = "Your role can look at everything here but change nothing. Ask an owner or an "
+    message += "admin of the account."
+    return render.page("refused.html", status=403, title="Read-only", message=message)
+
+
+_context = site_context
 
 
 def _days(days: int, now: datetime, site: Site) -> tuple[datetime, datetime]:
@@ -86,34 +108,10 @@ def _days(days: int, now: datetime, site: Site) -> tuple[datetime, datetime]:
 
 @router.get("")
 def home(storage: StorageDep, who: SignedInDep) -> Response:
-    owned = sites.list_sites(storage, who.account_id)
+    owned = visible_sites(storage, who)
     if not owned:
-        return render.page("empty.html", sites=[], site=None, tab="")
+        return render.page("empty.html", sites=[], site=None, tab="", viewer=who)
     return RedirectResponse(f"/dashboard/sites/{owned[0].id}", status_code=303)
-
-
-@router.get("/signin")
-def signin_form() -> Response:
-    return render.page("signin.html", error=None)
-
-
-@router.post("/signin")
-def signin(
-    storage: StorageDep, request: Request, now: NowDep, api_key: Annotated[str, Form()] = ""
-) -> Response:
-    response = RedirectResponse("/dashboard", status_code=303)
-    try:
-        sign_in(storage, api_key, now, response, secure=request.url.scheme == "https")
-    except Unauthorized:
-        return render.page("signin.html", status=401, error="That API key is not valid.")
-    return response
-
-
-@router.post("/signout")
-def signout() -> Response:
-    response = _to_signin()
-    sign_out(response)
-    return response
 
 
 @router.get("/static/dashboard.css")
@@ -137,7 +135,7 @@ def overview(
     sort: str = "calls",
     desc: bool = True,
 ) -> Response:
-    context = page_context(storage, who, site_id, request, "overview")
+    context = _context(storage, who, site_id, request, "overview")
     start, end = _days(days, now, context["site"])
     seconds = settings.qualified_seconds
     report = reports.build_report(
@@ -182,7 +180,7 @@ def call_log(
     first_time: str = "",
     source: str = "",
 ) -> Response:
-    context = page_context(storage, who, site_id, request, "calls")
+    context = _context(storage, who, site_id, request, "calls")
     start, end = _days(days, now, context["site"])
     query = CallFilter(
         site_id,
@@ -209,7 +207,7 @@ def pool(
     settings: SettingsDep,
     now: NowDep,
 ) -> Response:
-    context = page_context(storage, who, site_id, request, "pool")
+    context = _context(storage, who, site_id, request, "pool")
     start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     grace = settings.lease_seconds / 60
     usage = pool_service.pool_usage(reads, who.account_id, site_id, start, now, grace)
@@ -221,142 +219,20 @@ def pool(
     return render.page("pool.html", **context, usage=usage, chart=chart, peak=peak)
 
 
-@router.get("/sites/{site_id}/setup")
-def setup(
-    site_id: int,
-    storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
-    settings: SettingsDep,
-) -> Response:
-    return _setup_page(storage, who, site_id, request, settings)
-
-
-def _setup_page(
-    storage: Any,
-    who: Principal,
-    site_id: int,
-    request: Request,
-    settings: Any,
-    error: str | None = None,
-    draft: str | None = None,
-) -> Response:
-    context = page_context(storage, who, site_id, request, "setup")
-    base = settings.public_url.rstrip("/")
-    tag = f'<script src="{base}/snippet.js" data-site="{context["site"].site_key}" async></script>'
-    numbers = sites.list_numbers(storage, who.account_id, site_id)
-    hooks = webhooks.list_endpoints(storage, who.account_id, site_id)
-    try:
-        flow: dict[str, Any] | None = flow_to_dict(
-            flows.get_flow(storage, who.account_id, site_id, None)
-        )
-    except NotFound:
-        flow = None
-    if draft is None:
-        draft = json.dumps(flow or {"targets": [context["site"].forward_to]}, indent=2)
-    blocked = flows.blocklist(storage, who.account_id)
-    return render.page(
-        "setup.html",
-        status=400 if error else 200,
-        **context,
-        numbers=numbers,
-        tag=tag,
-        hooks=hooks,
-        flow=flow,
-        draft=draft,
-        flow_error=error,
-        blocked=blocked,
-    )
-
-
-@router.post("/sites/{site_id}/flow")
-def save_flow(
-    site_id: int,
-    storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
-    settings: SettingsDep,
-    now: NowDep,
-    flow: Annotated[str, Form(max_length=20_000)] = "",
-) -> Response:
-    """The flow editor: the flow as JSON (the API's form); every problem is shown, nothing is
-    stored until it is right."""
-    who.require_admin()
-    try:
-        given = json.loads(flow)
-        if not isinstance(given, dict):
-            raise InvalidInput('the flow is a JSON object: {"targets": [...], ...}')
-        checked = FlowBody.model_validate(given).model_dump(mode="json")
-        flows.set_flow(storage, who.account_id, site_id, None, checked, now)
-    except (ValueError, InvalidInput) as exc:  # JSON, pydantic and the domain's own rules
-        return _setup_page(storage, who, site_id, request, settings, _problem(exc), flow)
-    request.app.state.routes.forget()
-    return RedirectResponse(f"/dashboard/sites/{site_id}/setup#call-flow", status_code=303)
-
-
-@router.post("/sites/{site_id}/blocklist")
-def add_block(
-    site_id: int,
-    storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
-    settings: SettingsDep,
-    now: NowDep,
-    caller: Annotated[str, Form(max_length=40)] = "",
-    reason: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    """Block a number (+15550100123) or a prefix (+1900*) for every site of the account."""
-    who.require_admin()
-    sites.get_site(storage, who.account_id, site_id)
-    text = caller.strip()
-    try:
-        if text.endswith("*"):
-            flows.block(storage, who.account_id, None, text[:-1], reason, now)
-        else:
-            number = to_e164(text, settings.default_region)
-            flows.block(storage, who.account_id, number, None, reason, now)
-    except InvalidInput as exc:
-        return _setup_page(storage, who, site_id, request, settings, f"Blocklist: {exc}")
-    request.app.state.routes.forget()
-    return RedirectResponse(f"/dashboard/sites/{site_id}/setup#blocklist", status_code=303)
-
-
-@router.post("/sites/{site_id}/blocklist/{entry_id}/delete")
-def remove_block(
-    site_id: int, entry_id: int, storage: StorageDep, who: SignedInDep, request: Request
-) -> Response:
-    who.require_admin()
-    sites.get_site(storage, who.account_id, site_id)
-    flows.unblock(storage, who.account_id, entry_id)
-    request.app.state.routes.forget()
-    return RedirectResponse(f"/dashboard/sites/{site_id}/setup#blocklist", status_code=303)
-
-
 @router.post("/sites/{site_id}/calls/{call_id}/spam")
 def mark_spam(
     site_id: int,
     call_id: str,
     storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
+    who: ManagerDep,
+    routes: RoutesDep,
     now: NowDep,
 ) -> Response:
     """ "Mark as spam" in the call log: the call leaves the reports, its caller is blocked."""
-    who.require_admin()
-    sites.get_site(storage, who.account_id, site_id)
-    calls.mark_spam(storage, who.account_id, call_id[:128], "marked in the dashboard", now)
-    request.app.state.routes.forget()
+    reason = "marked in the dashboard"
+    calls.mark_spam(storage, who.account_id, call_id[:128], reason, now, site_id=site_id)
+    routes.forget()
     return RedirectResponse(f"/dashboard/sites/{site_id}/calls?status=spam", status_code=303)
-
-
-def _problem(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):  # pydantic: one line per field
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
-            for e in errors()
-        )
-    return str(exc)
 
 
 @router.get("/sites/{site_id}/export/{kind}")
@@ -387,7 +263,7 @@ def lead_inbox(
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     status: str = "",
 ) -> Response:
-    context = page_context(storage, who, site_id, request, "leads")
+    context = _context(storage, who, site_id, request, "leads")
     start, end = _days(days, now, context["site"])
     found = leads.list_leads(storage, who.account_id, site_id, start, end)
     if status:
@@ -403,18 +279,13 @@ def triage_lead(
     site_id: int,
     lead_id: str,
     storage: StorageDep,
-    who: SignedInDep,
-    request: Request,
+    who: ManagerDep,
     now: NowDep,
     status: Annotated[Literal["new", "contacted", "won", "lost"], Form()],
     value: Annotated[str, Form(max_length=20)] = "",
     notes: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """A person's triage from the inbox (same origin only; the session cookie is SameSite)."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("a triage comes from the dashboard itself")
-    who.require_admin()
+    """A person's triage from the inbox (an owner's or admin's, with the session's CSRF token)."""
     try:
         amount = float(value.replace(",", "").strip()) if value.strip() else None
     except ValueError as exc:

@@ -29,7 +29,12 @@ def environment() -> Environment:
 
 def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = environment().get_template(name).render(**context)
-    headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    # no-referrer: a password link's token never leaves in a Referer header.
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
     return HTMLResponse(html, status_code=status, headers=headers)
 
 

@@ -1,104 +1,136 @@
-"""Dashboard sign-in: an API key becomes a signed, HttpOnly session cookie.
+"""Dashboard sign-in, sessions and CSRF.
 
-The cookie holds the key's SHA-256 (never the key) and an expiry, signed with HMAC-SHA256 by a
-secret kept in the database; every request re-checks that the key is still valid. The cookie is
-SameSite=Lax, and every form that changes something also carries a token derived from the
-session (another site cannot read it), checked on submission."""
+The session cookie holds a random id (its SHA-256 is all the server keeps): HttpOnly,
+SameSite=Lax, Secure over https, scoped to /dashboard; a new id at every sign-in, so a cookie
+planted beforehand is never adopted (no fixation). Every POST under /dashboard carries a CSRF
+token: the session's own, or before sign-in one from a cookie of its own (double submit)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-from datetime import datetime, timedelta
-from typing import Annotated
+import secrets
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
-from callscope.domain.errors import Forbidden
+from callscope.domain.errors import NotFound
+from callscope.entrypoints.dashboard import render
 from callscope.entrypoints.http.deps import NowDep, StorageDep
-from callscope.services.accounts import Principal, authenticate, hash_key
-from callscope.services.dashboard_sessions import key_holder, session_secret
-from callscope.services.ports import Storage
+from callscope.services import dashboard_sessions
+from callscope.services.dashboard_sessions import LIFETIME, Viewer
 
 COOKIE = "callscope_session"
-LIFETIME = timedelta(days=7)
-
-
-def sign_in(
-    storage: Storage, raw_key: str, now: datetime, response: Response, secure: bool
-) -> Principal:
-    """Check the key (Unauthorized if bad) and set the session cookie on `response`."""
-    principal = authenticate(storage, raw_key.strip())
-    expires = int((now + LIFETIME).timestamp())
-    body = f"{hash_key(raw_key.strip())}.{expires}"
-    value = _b64(body.encode()) + "." + _signature(storage, body)
-    response.set_cookie(
-        COOKIE,
-        value,
-        max_age=int(LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/dashboard",
-    )
-    return principal
-
-
-def signed_in(storage: Storage, request: Request, now: datetime) -> Principal | None:
-    """Who the session cookie belongs to; None when it is missing, forged, expired or its key
-    was revoked."""
-    value = request.cookies.get(COOKIE, "")
-    encoded, _, signature = value.partition(".")
-    try:
-        body = base64.urlsafe_b64decode(encoded + "==").decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not hmac.compare_digest(signature, _signature(storage, body)):
-        return None
-    key_hash, _, expires = body.partition(".")
-    if not expires.isdigit() or int(expires) < now.timestamp():
-        return None
-    return key_holder(storage, key_hash)
+CSRF_COOKIE = "callscope_csrf"
+CSRF_FIELD = "csrf_token"
+# Forms posted before there is a session: their token is the pre-session cookie's.
+BEFORE_SESSION = ("/dashboard/signin", "/dashboard/password")
 
 
 class SignInRequired(Exception):
     """A dashboard page was asked for without a valid session: the answer is the sign-in page."""
 
 
-def require_session(storage: StorageDep, request: Request, now: NowDep) -> Principal:
-    """The signed-in principal, else SignInRequired (a redirect to the sign-in form)."""
-    who = signed_in(storage, request, now)
-    if who is None:
-        raise SignInRequired
-    return who
+class CsrfRefused(Exception):
+    """A form arrived without the token of the session (or page) it came from."""
 
 
-SignedInDep = Annotated[Principal, Depends(require_session)]
+class ReadOnly(Exception):
+    """A viewer whose role only looks (analyst, read key) posted a change: 403."""
 
 
-def sign_out(response: Response) -> None:
+def start_session(response: Response, token: str, secure: bool) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/dashboard",
+    )
+
+
+def end_session(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/dashboard")
 
 
-def form_token(storage: Storage, request: Request) -> str:
-    """The anti-forgery token of this session, for the forms its pages show."""
-    return session_form_token(storage, request.cookies.get(COOKIE, ""))
+def before_session(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """A sign-in or password page, its form carrying the pre-session CSRF token (the cookie's,
+    made here when the browser has none)."""
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render.page(name, status=status, csrf=token, **context)
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/dashboard"
+    )
+    return response
 
 
-def session_form_token(storage: Storage, cookie: str) -> str:
-    return _signature(storage, "form." + cookie)
+def current(storage: StorageDep, request: Request, now: NowDep) -> Viewer | None:
+    """Who the request's session cookie belongs to (looked up once per request)."""
+    if not hasattr(request.state, "viewer"):
+        token = request.cookies.get(COOKIE, "")
+        request.state.viewer = dashboard_sessions.viewer(storage, token, now)
+    found: Viewer | None = request.state.viewer
+    return found
 
 
-def check_form_token(storage: Storage, request: Request, token: str) -> None:
-    """Forbidden unless `token` is this session's (a form posted from another site)."""
-    if not hmac.compare_digest(token, form_token(storage, request)):
-        raise Forbidden("the form has expired or came from elsewhere: reload the page")
+def require_session(viewer: Annotated[Viewer | None, Depends(current)]) -> Viewer:
+    """The signed-in viewer, else SignInRequired (a redirect to the sign-in form)."""
+    if viewer is None:
+        raise SignInRequired
+    return viewer
 
 
-def _signature(storage: Storage, body: str) -> str:
-    return hmac.new(session_secret(storage).encode(), body.encode(), hashlib.sha256).hexdigest()
+def require_manager(viewer: Annotated[Viewer, Depends(require_session)]) -> Viewer:
+    """A viewer who may change things (owner, admin, or an admin API key); else 403."""
+    if not viewer.manages:
+        raise ReadOnly
+    return viewer
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+def require_whole_account(viewer: Annotated[Viewer, Depends(require_session)]) -> Viewer:
+    """Account-wide pages (keys, people, workspaces, a new site) are not there for a person
+    granted only some client workspaces (404, as for anything else outside them)."""
+    if not viewer.whole_account:
+        raise NotFound("not found")
+    return viewer
+
+
+def require_account_manager(viewer: Annotated[Viewer, Depends(require_manager)]) -> Viewer:
+    return require_whole_account(viewer)
+
+
+SignedInDep = Annotated[Viewer, Depends(require_session)]
+ManagerDep = Annotated[Viewer, Depends(require_manager)]
+AccountViewerDep = Annotated[Viewer, Depends(require_whole_account)]
+AccountManagerDep = Annotated[Viewer, Depends(require_account_manager)]
+
+
+def check_site_access(
+    storage: StorageDep, request: Request, viewer: Annotated[Viewer | None, Depends(current)]
+) -> None:
+    """Every route about one site: a viewer granted only some workspaces gets 404 for the
+    account's other sites, whatever the page or form (one check for the whole router)."""
+    raw = request.path_params.get("site_id")
+    if viewer is None or viewer.whole_account or raw is None or not str(raw).isdigit():
+        return
+    with storage.read() as uow:
+        site = uow.sites.get(int(raw))
+    if site is not None and not viewer.sees(site):
+        raise NotFound(f"no site {raw}")
+
+
+async def check_csrf(request: Request, viewer: Annotated[Viewer | None, Depends(current)]) -> None:
+    """Every POST under /dashboard: the form's token must equal the session's (or, before
+    sign-in, the page's cookie), compared in constant time; else CsrfRefused (403)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    given = str(form.get(CSRF_FIELD) or "")
+    if request.url.path in BEFORE_SESSION:
+        expected = request.cookies.get(CSRF_COOKIE, "")
+    else:
+        expected = viewer.csrf if viewer else ""
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise CsrfRefused

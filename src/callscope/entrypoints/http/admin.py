@@ -66,12 +66,10 @@ def number_out(number: TrackingNumber) -> NumberOut:
     )
 
 
-@router.post("/v1/sites", response_model=SiteOut, status_code=201)
-def create_site(
-    body: SiteIn, storage: StorageDep, settings: SettingsDep, principal: AdminDep, now: NowDep
-) -> SiteOut:
-    region = settings.default_region
-    draft = sites.SiteDraft(
+def site_draft(body: SiteIn, region: str) -> sites.SiteDraft:
+    """A validated body as the service's draft (phone numbers read in the default region);
+    the dashboard's form goes through the same body and this."""
+    return sites.SiteDraft(
         name=body.name,
         forward_to=to_e164(body.forward_to, region),
         allowed_origins=tuple(body.allowed_origins),
@@ -82,7 +80,56 @@ def create_site(
         form_deny=tuple(body.form_deny),
         consent_required=body.consent_required,
     )
+
+
+def site_change(body: SitePatch, region: str) -> sites.SiteChange:
+    fields = body.model_fields_set
+    return sites.SiteChange(
+        fields=frozenset(fields),
+        name=body.name or "",
+        forward_to=to_e164(body.forward_to, region) if body.forward_to else "",
+        allowed_origins=tuple(body.allowed_origins or ()),
+        replace_numbers=tuple(to_e164(n, region) for n in body.replace_numbers or ()),
+        timezone=body.timezone or "UTC",
+        redact=bool(body.redact),
+        form_allow=tuple(body.form_allow or ()),
+        form_deny=tuple(body.form_deny or ()),
+        consent_required=bool(body.consent_required),
+    )
+
+
+def number_draft(body: NumberIn, region: str) -> sites.NumberDraft:
+    return sites.NumberDraft(
+        number=to_e164(body.number, region),
+        kind=NumberKind(body.kind),
+        channel=body.channel.to_domain() if body.channel else None,
+        forward_to=to_e164(body.forward_to, region) if body.forward_to else None,
+    )
+
+
+@router.post("/v1/sites", response_model=SiteOut, status_code=201)
+def create_site(
+    body: SiteIn, storage: StorageDep, settings: SettingsDep, principal: AdminDep, now: NowDep
+) -> SiteOut:
+    draft = site_draft(body, settings.default_region)
     return site_out(sites.create_site(storage, principal.account_id, draft, now))
+
+
+@router.patch("/v1/sites/{site_id}", response_model=SiteOut)
+def change_site(
+    site_id: SiteId,
+    body: SitePatch,
+    storage: StorageDep,
+    routes: RoutesDep,
+    settings: SettingsDep,
+    principal: AdminDep,
+) -> SiteOut:
+    """Edit a site: fields left out stay. A new forward number is routed by every server
+    process within a second; a new time zone rebuilds the site's report rollups."""
+    change = site_change(body, settings.default_region)
+    site = sites.change_site(storage, principal.account_id, site_id, change)
+    routes.forget()
+    return site_out(site)
 
 
 @router.get("/v1/sites")
@@ -95,16 +142,6 @@ def get_site(site_id: SiteId, storage: StorageDep, principal: PrincipalDep) -> S
     return site_out(sites.get_site(storage, principal.account_id, site_id))
 
 
-@router.patch("/v1/sites/{site_id}", response_model=SiteOut)
-def change_site(
-    site_id: SiteId, body: SitePatch, storage: StorageDep, principal: AdminDep
-) -> SiteOut:
-    """Change a site's settings; fields left out stay as they are."""
-    if body.redact is None:
-        return site_out(sites.get_site(storage, principal.account_id, site_id))
-    return site_out(sites.set_redaction(storage, principal.account_id, site_id, body.redact))
-
-
 @router.post("/v1/sites/{site_id}/numbers", response_model=NumberOut, status_code=201)
 def add_number(
     site_id: SiteId,
@@ -114,13 +151,7 @@ def add_number(
     principal: AdminDep,
     now: NowDep,
 ) -> NumberOut:
-    region = settings.default_region
-    draft = sites.NumberDraft(
-        number=to_e164(body.number, region),
-        kind=NumberKind(body.kind),
-        channel=body.channel.to_domain() if body.channel else None,
-        forward_to=to_e164(body.forward_to, region) if body.forward_to else None,
-    )
+    draft = number_draft(body, settings.default_region)
     return number_out(sites.add_number(storage, principal.account_id, site_id, draft, now))
 
 

@@ -9,7 +9,6 @@ from callscope.adapters.redis_limits import RedisLimits
 from callscope.adapters.replica import ReplicaStorage
 from callscope.adapters.route_table import RouteTable
 from callscope.adapters.storage import Storage
-from callscope.entrypoints.dashboard import call_page
 from callscope.entrypoints.dashboard import pages as dashboard
 from callscope.entrypoints.http import (
     admin,
@@ -95,7 +94,6 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         integrations,
         leads,
         dashboard,
-        call_page,
     ):
         app.include_router(module.router)
     app.add_middleware(PublicCors, paths=("/v1/visits", "/v1/forms"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -55,9 +57,16 @@ async def _storage_down(_request: Request, exc: StorageUnavailable) -> JSONRespo
     )
 
 
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = []
-    for error in exc.errors():
+def problems(errors: Sequence[Any]) -> list[str]:
+    """Validation errors as "field: message" lines: the API's 422 and the dashboard's forms
+    say the same thing about the same input."""
+    found = []
+    for error in errors:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
-        problems.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
-    return JSONResponse({"error": "; ".join(problems), "detail": problems}, status_code=422)
+        found.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+    return found
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    found = problems(exc.errors())
+    return JSONResponse({"error": "; ".join(found), "detail": found}, status_code=422)

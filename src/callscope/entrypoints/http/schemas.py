@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from callscope.domain.calls import Call
 from callscope.domain.channel import Channel
 from callscope.domain.flows import MAX_RING_SECONDS, MAX_TARGETS, MIN_RING_SECONDS, PREFIX, TARGET
 
-Text = Field(min_length=1, max_length=200)
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text holds no NUL character
 FieldName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
@@ -239,33 +248,76 @@ REDACT = (
     "mask card numbers, card security codes, US SSNs and e-mail addresses in transcripts made "
     "from now on, and play recordings silenced over them (default: on)"
 )
+FORM_ALLOW = "form fields a lead keeps (every field when empty); never secrets"
+FORM_DENY = "form fields a lead never keeps"
+CONSENT = "the snippet stores no ids until window.callscope.consent(true)"
+
+
+def known_zone(name: str) -> str:
+    """An IANA time zone name this server knows (reports read days in it)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a known time zone (an IANA name like America/New_York)") from None
+    return name
+
+
+# The rules of a site's fields, shared by POST and PATCH /v1/sites and the dashboard's forms.
+SiteName = Annotated[str, Field(min_length=1, max_length=200)]
+PhoneText = Annotated[str, Field(min_length=3, max_length=40, description="a phone number")]
+Origin = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=r"^https?://[^/\s?#]+/?$",
+        description="a page origin allowed to ask for numbers, e.g. https://shop.example",
+    ),
+]
+TimeZoneName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="IANA time zone, e.g. America/New_York"),
+    AfterValidator(known_zone),
+]
+Origins = Annotated[list[Origin], Field(max_length=50)]
+ReplaceNumbers = Annotated[list[PhoneText], Field(max_length=20)]
+FormFields = Annotated[list[FieldName], Field(max_length=50)]
 
 
 class SiteIn(Strict):
-    name: str = Text
-    forward_to: str = Field(min_length=3, max_length=40)
-    allowed_origins: list[str] = Field(default_factory=list, max_length=50)
-    replace_numbers: list[str] = Field(default_factory=list, max_length=20)
-    timezone: str = Field("UTC", max_length=64)
+    name: SiteName
+    forward_to: PhoneText
+    allowed_origins: Origins = Field(default_factory=list)
+    replace_numbers: ReplaceNumbers = Field(default_factory=list)
+    timezone: TimeZoneName = "UTC"
     redact: bool = Field(True, description=REDACT)
-    form_allow: list[FieldName] = Field(
-        default_factory=list,
-        max_length=50,
-        description="form fields a lead keeps (every field when empty); never secrets",
-    )
-    form_deny: list[FieldName] = Field(
-        default_factory=list, max_length=50, description="form fields a lead never keeps"
-    )
-    consent_required: bool = Field(
-        False, description="the snippet stores no ids until window.callscope.consent(true)"
-    )
+    form_allow: FormFields = Field(default_factory=list, description=FORM_ALLOW)
+    form_deny: FormFields = Field(default_factory=list, description=FORM_DENY)
+    consent_required: bool = Field(False, description=CONSENT)
 
 
 class SitePatch(Strict):
-    """Fields left out stay as they are."""
+    """Fields left out stay as they are; unknown fields are refused (a typo is not a no-op)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    redact: bool | None = Field(None, description=REDACT + " (null: unchanged)")
+    name: SiteName | None = None
+    forward_to: PhoneText | None = None
+    allowed_origins: Origins | None = None
+    replace_numbers: ReplaceNumbers | None = None
+    timezone: TimeZoneName | None = Field(
+        None, validation_alias=AliasChoices("timezone", "time_zone")
+    )
+    redact: bool | None = Field(None, description=REDACT)
+    form_allow: FormFields | None = Field(None, description=FORM_ALLOW)
+    form_deny: FormFields | None = Field(None, description=FORM_DENY)
+    consent_required: bool | None = Field(None, description=CONSENT)
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> SitePatch:
+        # Leaving a field out keeps it; null would erase something every site must have.
+        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} may be left out but not null")
+        return self
 
 
 class SiteOut(BaseModel):
